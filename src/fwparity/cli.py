@@ -1,0 +1,133 @@
+"""fwparity: prove, bit for bit, that FPGA trigger firmware computes what its software model computes.
+
+Exit codes: 0 parity (or success), 1 mismatch, 2 usage or tool error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from .errors import FwparityError
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_MISMATCH = 1
+EXIT_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits with 2 on a usage error already; keep that, but never call sys.exit from library code."""
+
+
+def _not_yet(name: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        print(f"fwparity {name}: not implemented yet", file=sys.stderr)
+        return EXIT_ERROR
+
+    return run
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Subcommand handlers: thin wrappers over library calls. Each returns an exit code.
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def _cmd_selftest(args: argparse.Namespace) -> int:
+    from .fixed._selftest import run_selftest
+
+    return run_selftest(hls_include=args.hls_include, samples=args.samples, seed=args.seed)
+
+
+_cmd_emulate = _not_yet("emulate")
+_cmd_validate = _not_yet("validate")
+_cmd_fuzz = _not_yet("fuzz")
+_cmd_vectors_info = _not_yet("vectors info")
+_cmd_vectors_convert = _not_yet("vectors convert")
+_cmd_report = _not_yet("report")
+_cmd_demo = _not_yet("demo")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def _get_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="fwparity", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"fwparity {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("selftest", help="compare fwparity.fixed with the real ap_fixed headers compiled by g++")
+    p.add_argument("--hls-include", metavar="DIR", default=None, help="directory holding ap_fixed.h")
+    p.add_argument("--samples", type=int, default=20000, metavar="N", help="(type, value) pairs per mode family")
+    p.add_argument("--seed", type=int, default=0, metavar="S")
+    p.set_defaults(func=lambda a: _cmd_selftest(a))
+
+    p = sub.add_parser("emulate", help="run the bit-exact reference over an input file")
+    p.add_argument("model")
+    p.add_argument("input")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--trace", action="store_true")
+    p.set_defaults(func=lambda a: _cmd_emulate(a))
+
+    p = sub.add_parser("validate", help="compare reference, csim and RTL on the same vectors")
+    p.add_argument("model")
+    p.add_argument("--csim", metavar="HLS_PROJECT", default=None)
+    p.add_argument("--rtl", metavar="auto|MANIFEST", default=None)
+    p.add_argument("--vectors", metavar="FILE", default=None)
+    p.add_argument("--random", metavar="N", type=int, default=None)
+    p.add_argument("--seed", metavar="S", type=int, default=0)
+    p.add_argument("--against", default="reference,csim,rtl")
+    p.add_argument("--report-dir", metavar="DIR", default="fwparity-report")
+    p.set_defaults(func=lambda a: _cmd_validate(a))
+
+    p = sub.add_parser("fuzz", help="hypothesis-driven search for a mismatch")
+    p.add_argument("model")
+    p.add_argument("--csim", default=None)
+    p.add_argument("--rtl", default=None)
+    p.add_argument("--against", default="csim")
+    p.add_argument("--examples", type=int, default=100)
+    p.set_defaults(func=lambda a: _cmd_fuzz(a))
+
+    p = sub.add_parser("vectors", help="inspect or convert vector and pattern files")
+    vsub = p.add_subparsers(dest="vectors_command", metavar="ACTION")
+    vsub.required = True
+    q = vsub.add_parser("info", help="summarise a vector or pattern file")
+    q.add_argument("file")
+    q.set_defaults(func=lambda a: _cmd_vectors_info(a))
+    q = vsub.add_parser("convert", help="convert between HDF5, hls4ml .dat, EMPv1, EMPv2 and APx")
+    q.add_argument("input")
+    q.add_argument("output")
+    q.add_argument("--to", choices=["hdf5", "dat", "EMPv1", "EMPv2", "APx"], default=None)
+    q.add_argument("--link-map", metavar="MAP", default=None)
+    q.set_defaults(func=lambda a: _cmd_vectors_convert(a))
+
+    p = sub.add_parser("report", help="render a report.json")
+    p.add_argument("report")
+    p.add_argument("--html", metavar="FILE", default=None)
+    p.set_defaults(func=lambda a: _cmd_report(a))
+
+    p = sub.add_parser("demo", help="validate the bundled example model")
+    p.set_defaults(func=lambda a: _cmd_demo(a))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (the console script passes it to ``sys.exit``)."""
+    parser = _get_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse reports usage errors by exiting
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_ERROR
+    try:
+        return int(args.func(args))
+    except FwparityError as exc:
+        print(f"fwparity {args.command}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(f"fwparity {args.command}: interrupted", file=sys.stderr)
+        return EXIT_ERROR

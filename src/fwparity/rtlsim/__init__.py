@@ -1,0 +1,5 @@
+"""fwparity.rtlsim."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
