@@ -1,5 +1,38 @@
-"""fwparity.csim."""
+"""fwparity.csim: HLS C simulation with raw-bit batches.
+
+Build a raw-bit bridge around an HLS top (hand-written and described by a TOML manifest, an existing hls4ml project,
+or C++ emitted from a fwparity Model), compile it through the content-hash cache, and run it in crash-safe worker
+processes. See docs/csim.md.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .bridge import ABI_VERSION, Port, TopSignature, TracePoint, generate_bridge
+from .build import DEFAULT_FLAGS, CsimLibrary, build_csim_library
+from .runner import CsimOutputs, CsimRunner, PortSpec
+
+__all__ = [
+    # bridge
+    "ABI_VERSION",
+    "Port",
+    "TopSignature",
+    "TracePoint",
+    "generate_bridge",
+    # build
+    "DEFAULT_FLAGS",
+    "CsimLibrary",
+    "build_csim_library",
+    # runner
+    "CsimOutputs",
+    "CsimRunner",
+    "PortSpec",
+]
+
+for _name in __all__:
+    _obj = globals()[_name]
+    if hasattr(_obj, "__module__") and isinstance(_obj, type) or callable(_obj):
+        try:
+            _obj.__module__ = __name__
+        except (AttributeError, TypeError):
+            pass
+del _name, _obj
