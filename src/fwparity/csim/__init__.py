@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from .bridge import ABI_VERSION, Port, TopSignature, TracePoint, generate_bridge
 from .build import DEFAULT_FLAGS, CsimLibrary, build_csim_library
+from .hls4ml_project import Hls4mlProject, build_hls4ml_project, find_hls4ml_project, instrument_top
+from .manifest import CsimManifest, load_csim_manifest
 from .runner import CsimOutputs, CsimRunner, PortSpec
 
 __all__ = [
@@ -22,6 +24,14 @@ __all__ = [
     "DEFAULT_FLAGS",
     "CsimLibrary",
     "build_csim_library",
+    # hls4ml_project
+    "Hls4mlProject",
+    "build_hls4ml_project",
+    "find_hls4ml_project",
+    "instrument_top",
+    # manifest
+    "CsimManifest",
+    "load_csim_manifest",
     # runner
     "CsimOutputs",
     "CsimRunner",
