@@ -1,0 +1,384 @@
+"""Generate a Verilog top for a :class:`~fwparity.model.Model` from the layer library in ``rtl/``.
+
+Every layer becomes one instance of a library module (or, for convolutions and pooling, a few unrolled instances)
+followed by a register, so the design is a pipeline with initiation interval 1 and a latency equal to the depth of
+the layer graph. Branches of a graph (merges, skip connections) are re-aligned with delay registers. Weights and
+lookup tables are Verilog parameters, flattened with element ``k`` in bits ``[k*W +: W]``.
+
+The protocol wrapper is one of: ``valid`` (``in_valid``/``out_valid`` beside parallel ports), ``ap_ctrl_hs``
+(Vitis-style ``ap_start``/``ap_done``/``ap_idle``/``ap_ready`` and ``<port>_ap_vld``) or ``axis`` (AXI4-Stream with
+one beat per vector and back-pressure stalling the whole pipeline).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import InvalidArgument, UnsupportedLayer
+from ._design import PROTOCOLS, PortMap, RtlDesign
+from ._library import library_files
+
+if TYPE_CHECKING:
+    from ..fixed import FixedType
+    from ..model import Layer, Model
+
+__all__ = ["generate", "type_params", "hex_vector"]
+
+_QUANT = {"TRN": 0, "TRN_ZERO": 1, "RND": 2, "RND_ZERO": 3, "RND_MIN_INF": 4, "RND_INF": 5, "RND_CONV": 6}
+_OVF = {"WRAP": 0, "SAT": 1, "SAT_ZERO": 2, "SAT_SYM": 3}
+
+
+def type_params(prefix: str, t: FixedType, *, modes: bool = True, where: str = "") -> dict[str, int]:
+    """The library's parameters for a fixed-point type: ``<prefix>_W``, ``_F``, ``_S`` and (destinations) ``_Q``,
+    ``_O``, ``_N``.
+
+    Raises
+    ------
+    UnsupportedLayer
+        The type uses AP_WRAP_SM, which the library does not implement.
+    """
+    p = {f"{prefix}_W": t.width, f"{prefix}_F": t.frac_bits, f"{prefix}_S": int(t.signed)}
+    if modes:
+        ovf = t.overflow.name
+        if ovf not in _OVF:
+            raise UnsupportedLayer(f"{where}type {t} uses overflow mode AP_{ovf}, which the RTL library lacks")
+        p.update({f"{prefix}_Q": _QUANT[t.quantization.name], f"{prefix}_O": _OVF[ovf], f"{prefix}_N": t.sat_bits})
+    return p
+
+
+def hex_vector(values: Any, width: int) -> str:
+    """A Verilog sized hex literal packing ``values`` (flattened, C order), element ``k`` in bits ``[k*W +: W]``.
+
+    Examples
+    --------
+    >>> hex_vector([1, -1, 2], 4)
+    "12'h2f1"
+    """
+    flat = [int(v) for v in np.asarray(values, dtype=object).reshape(-1)]
+    mask = (1 << width) - 1
+    total = 0
+    for k, v in enumerate(flat):
+        total |= (v & mask) << (k * width)
+    bits = max(len(flat) * width, 1)
+    return f"{bits}'h{total:0{(bits + 3) // 4}x}"
+
+
+def _ident(name: str) -> str:
+    ident = re.sub(r"\W", "_", name)
+    return ident if re.match(r"[A-Za-z_]", ident) else f"t_{ident}"
+
+
+def _size(shape: tuple[int, ...]) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+@dataclass
+class _Tensor:
+    """A tensor inside the generated core: its wire name at the stage it becomes valid."""
+
+    name: str
+    shape: tuple[int, ...]
+    type: FixedType
+    stage: int
+    wire: str
+
+    @property
+    def width(self) -> int:
+        return _size(self.shape) * self.type.width
+
+
+@dataclass
+class _Core:
+    """Verilog text being assembled for the core module, plus the delay lines already emitted."""
+
+    lines: list[str] = field(default_factory=list)
+    delays: dict[tuple[str, int], str] = field(default_factory=dict)
+    modules: set[str] = field(default_factory=lambda: {"fwp_requant"})
+
+    def tap(self, t: _Tensor, stage: int) -> str:
+        """The wire carrying ``t`` as it is at ``stage`` (>= t.stage), adding delay registers as needed."""
+        wire = t.wire
+        for s in range(t.stage + 1, stage + 1):
+            key = (t.name, s)
+            if key not in self.delays:
+                name = f"{_ident(t.name)}_s{s}"
+                self.lines.append(f"    reg [{t.width - 1}:0] {name};")
+                self.lines.append(f"    always @(posedge clk) if (ce) {name} <= {wire};")
+                self.delays[key] = name
+            wire = self.delays[key]
+        return wire
+
+    def instance(self, module: str, name: str, params: dict[str, Any], ports: dict[str, str]) -> None:
+        self.modules.add(module)
+        plist = ",\n        ".join(f".{k}({v})" for k, v in params.items())
+        conns = ", ".join(f".{k}({v})" for k, v in ports.items())
+        self.lines.append(f"    {module} #(\n        {plist}\n    ) {name} ({conns});")
+
+
+_Emitter = Callable[[_Core, "Layer", list[_Tensor], str, str], None]
+_EMITTERS: dict[str, _Emitter] = {}
+
+
+def _emits(*kinds: str) -> Callable[[_Emitter], _Emitter]:
+    def register(fn: _Emitter) -> _Emitter:
+        for k in kinds:
+            _EMITTERS[k] = fn
+        return fn
+
+    return register
+
+
+def _where(layer: Layer) -> str:
+    return f"Layer {layer.name!r} ({layer.kind}): "
+
+
+@_emits("dense")
+def _dense(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> None:
+    x = ins[0]
+    if len(x.shape) != 1:
+        raise UnsupportedLayer(f"{_where(layer)}the RTL generator supports dense on 1-D inputs, not shape {x.shape}")
+    n_in, n_out = x.shape[0], layer.shape[-1]
+    t = layer.types
+    params: dict[str, Any] = {"N_IN": n_in, "N_OUT": n_out}
+    params.update(type_params("X", x.type, modes=False))
+    params.update(type_params("W", t["weight"], modes=False))
+    params.update(type_params("B", t["bias"], modes=False))
+    params.update(type_params("A", t["accum"], where=_where(layer)))
+    params.update(type_params("R", t["result"], where=_where(layer)))
+    params["WEIGHTS"] = hex_vector(np.asarray(layer.weights["weight"]).reshape(n_in, n_out), t["weight"].width)
+    params["BIASES"] = hex_vector(np.asarray(layer.weights["bias"]).reshape(n_out), t["bias"].width)
+    core.instance("fwp_dense", u, params, {"x": x.wire, "y": out})
+
+
+_RELU_MODES = {"linear": 0, "relu": 1, "relu_max": 2, "leaky_relu": 3, "thresholded_relu": 4}
+
+
+@_emits(*_RELU_MODES)
+def _relu(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> None:
+    x = ins[0]
+    params: dict[str, Any] = {"N": _size(x.shape), "MODE": _RELU_MODES[layer.kind]}
+    params.update(type_params("X", x.type, modes=False))
+    params.update(type_params("R", layer.types["result"], where=_where(layer)))
+    if layer.kind == "relu_max":
+        params["MAX"] = hex_vector([layer.options["max_value"]], x.type.width)
+    elif layer.kind in ("leaky_relu", "thresholded_relu"):
+        p = layer.types["param"]
+        params.update(type_params("P", p, modes=False))
+        key = "alpha" if layer.kind == "leaky_relu" else "theta"
+        params["ALPHA" if key == "alpha" else "THETA"] = hex_vector([layer.options[key]], p.width)
+    core.instance("fwp_relu", u, params, {"x": x.wire, "y": out})
+
+
+@_emits("flatten", "reshape")
+def _reshape(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> None:
+    x = ins[0]
+    res = layer.types["result"]
+    if res != x.type:
+        # hls4ml's flatten/reshape only rename the array; a different type would be a cast we do not model here.
+        params: dict[str, Any] = {"N": _size(x.shape), "MODE": 0}
+        params.update(type_params("X", x.type, modes=False))
+        params.update(type_params("R", res, where=_where(layer)))
+        core.instance("fwp_relu", u, params, {"x": x.wire, "y": out})
+    else:
+        core.lines.append(f"    assign {out} = {x.wire};")
+
+
+def _emit_layers(model: Model) -> tuple[_Core, dict[str, _Tensor], int]:
+    core = _Core()
+    tensors: dict[str, _Tensor] = {}
+    for t in model.inputs:
+        tensors[t.name] = _Tensor(t.name, tuple(t.shape), t.type, 0, f"in_{_ident(t.name)}")
+    for layer in model.layers:
+        emitter = _EMITTERS.get(layer.kind)
+        if emitter is None:
+            raise UnsupportedLayer(
+                f"{_where(layer)}the RTL generator has no module for kind {layer.kind!r} "
+                f"(supported: {', '.join(sorted(_EMITTERS))})"
+            )
+        srcs = [tensors[name] for name in layer.inputs]
+        stage = 1 + max(s.stage for s in srcs)
+        aligned = [_Tensor(s.name, s.shape, s.type, stage - 1, core.tap(s, stage - 1)) for s in srcs]
+        res = layer.types["result"]
+        width = _size(tuple(layer.shape)) * res.width
+        ident = _ident(layer.name)
+        comb = f"{ident}_d"
+        core.lines.append(f"    // layer {layer.name!r}: {layer.kind} -> {tuple(layer.shape)} {res}")
+        core.lines.append(f"    wire [{width - 1}:0] {comb};")
+        emitter(core, layer, aligned, comb, f"u_{ident}")
+        core.lines.append(f"    reg [{width - 1}:0] {ident}_q;")
+        core.lines.append(f"    always @(posedge clk) if (ce) {ident}_q <= {comb};")
+        tensors[layer.name] = _Tensor(layer.name, tuple(layer.shape), res, stage, f"{ident}_q")
+    latency = max((tensors[o].stage for o in model.outputs), default=0)
+    return core, tensors, latency
+
+
+def _core_module(name: str, model: Model, core: _Core, tensors: dict[str, _Tensor], latency: int) -> str:
+    ports = ["    input wire clk", "    input wire rst", "    input wire ce", "    input wire in_valid"]
+    for t in model.inputs:
+        ports.append(f"    input wire [{tensors[t.name].width - 1}:0] in_{_ident(t.name)}")
+    ports.append("    output wire out_valid")
+    ports.append("    output wire busy")
+    for o in model.outputs:
+        ports.append(f"    output wire [{tensors[o].width - 1}:0] out_{_ident(o)}")
+    # Tap the outputs first: aligning a shallow output to the full latency appends delay registers to core.lines.
+    assigns = [f"    assign out_{_ident(o)} = {core.tap(tensors[o], latency)};" for o in model.outputs]
+    body = list(core.lines) + assigns
+    if latency == 1:
+        vld = ["    reg vld;", "    always @(posedge clk) if (rst) vld <= 1'b0; else if (ce) vld <= in_valid;",
+               "    assign out_valid = vld;", "    assign busy = vld;"]
+    else:
+        vld = [f"    reg [{latency - 1}:0] vld;",
+               f"    always @(posedge clk) if (rst) vld <= {latency}'d0; "
+               f"else if (ce) vld <= {{vld[{latency - 2}:0], in_valid}};",
+               f"    assign out_valid = vld[{latency - 1}];", "    assign busy = |vld;"]
+    return (
+        f"// Pipeline core of model {model.name!r}: one registered stage per layer, latency {latency}.\n"
+        "/* verilator lint_off UNUSEDSIGNAL */\n"
+        f"module {name} (\n" + ",\n".join(ports) + "\n);\n" + "\n".join(vld + body) + "\nendmodule\n"
+        "/* verilator lint_on UNUSEDSIGNAL */\n"
+    )
+
+
+def _pad8(bits: int) -> int:
+    return max(8, (bits + 7) // 8 * 8)
+
+
+def _wrapper(top: str, core_name: str, model: Model, tensors: dict[str, _Tensor], interface: str,
+             ) -> tuple[str, list[PortMap], list[PortMap], dict[str, str]]:
+    ins = [tensors[t.name] for t in model.inputs]
+    outs = [tensors[o] for o in model.outputs]
+    conn_in = [f".in_{_ident(t.name)}(%s)" for t in ins]
+    conn_out = [f".out_{_ident(t.name)}(%s)" for t in outs]
+    if interface in ("valid", "ap_ctrl_hs"):
+        prefix_i, prefix_o = ("in_", "out_") if interface == "valid" else ("", "")
+        in_ports = [f"{prefix_i}{_ident(t.name)}" for t in ins]
+        out_ports = [f"{prefix_o}{_ident(t.name)}" for t in outs]
+        if interface == "ap_ctrl_hs":
+            # Vitis names ports after the C arguments; a tensor called like a control signal would clash.
+            clash = {"ap_clk", "ap_rst", "ap_start", "ap_done", "ap_idle", "ap_ready"}
+            in_ports = [p if p not in clash else f"{p}_in" for p in in_ports]
+            out_ports = [p if p not in clash else f"{p}_out" for p in out_ports]
+        in_maps = [PortMap(t.name, p, t.shape, t.type) for t, p in zip(ins, in_ports)]
+        out_maps = [PortMap(t.name, p, t.shape, t.type) for t, p in zip(outs, out_ports)]
+        decl_in = [f"    input wire [{t.width - 1}:0] {p}" for t, p in zip(ins, in_ports)]
+        decl_out = [f"    output wire [{t.width - 1}:0] {p}" for t, p in zip(outs, out_ports)]
+        conns = [c % p for c, p in zip(conn_in, in_ports)] + [c % p for c, p in zip(conn_out, out_ports)]
+        if interface == "valid":
+            ctrl = ["    input wire clk", "    input wire rst", "    input wire in_valid", "    output wire out_valid"]
+            body = [f"    {core_name} u_core (.clk(clk), .rst(rst), .ce(1'b1), .in_valid(in_valid), "
+                    f".out_valid(out_valid), .busy(), {', '.join(conns)});"]
+            signals: dict[str, str] = {}
+        else:
+            ctrl = ["    input wire ap_clk", "    input wire ap_rst", "    input wire ap_start",
+                    "    output wire ap_done", "    output wire ap_idle", "    output wire ap_ready"]
+            decl_out += [f"    output wire {p}_ap_vld" for p in out_ports]
+            # II = 1: a started vector is always taken, so ap_ready follows ap_start; ap_done pulses per result.
+            body = ["    wire done, busy;",
+                    f"    {core_name} u_core (.clk(ap_clk), .rst(ap_rst), .ce(1'b1), .in_valid(ap_start), "
+                    f".out_valid(done), .busy(busy), {', '.join(conns)});",
+                    "    assign ap_ready = ap_start;", "    assign ap_done = done;",
+                    "    assign ap_idle = ~ap_start & ~busy;"]
+            body += [f"    assign {p}_ap_vld = done;" for p in out_ports]
+            signals = {}
+        decl = ctrl + decl_in + decl_out
+        text = f"module {top} (\n" + ",\n".join(decl) + "\n);\n" + "\n".join(body) + "\nendmodule\n"
+        return text, in_maps, out_maps, signals
+    # AXI4-Stream: every input tensor packed into one tdata beat (in model order), likewise the outputs.
+    in_maps, off = [], 0
+    for t in ins:
+        in_maps.append(PortMap(t.name, "s_axis_tdata", t.shape, t.type, off))
+        off += t.width
+    in_w = _pad8(off)
+    out_maps, off = [], 0
+    for t in outs:
+        out_maps.append(PortMap(t.name, "m_axis_tdata", t.shape, t.type, off))
+        off += t.width
+    out_used, out_w = off, _pad8(off)
+    conns = [c % f"s_axis_tdata[{m.offset + m.width - 1}:{m.offset}]" for c, m in zip(conn_in, in_maps)]
+    conns += [c % f"m_axis_tdata[{m.offset + m.width - 1}:{m.offset}]" for c, m in zip(conn_out, out_maps)]
+    decl = ["    input wire clk", "    input wire rst",
+            "    input wire s_axis_tvalid", "    output wire s_axis_tready",
+            f"    input wire [{in_w - 1}:0] s_axis_tdata", "    input wire s_axis_tlast",
+            "    output wire m_axis_tvalid", "    input wire m_axis_tready",
+            f"    output wire [{out_w - 1}:0] m_axis_tdata", "    output wire m_axis_tlast"]
+    body = [
+        "    // Back-pressure stalls the whole pipeline: it advances when the output register is free or taken.",
+        "    wire ce = m_axis_tready | ~m_axis_tvalid;",
+        "    assign s_axis_tready = ce;",
+        "    assign m_axis_tlast = m_axis_tvalid;",
+        f"    {core_name} u_core (.clk(clk), .rst(rst), .ce(ce), .in_valid(s_axis_tvalid), "
+        f".out_valid(m_axis_tvalid), .busy(), {', '.join(conns)});",
+    ]
+    if out_w > out_used:
+        body.append(f"    assign m_axis_tdata[{out_w - 1}:{out_used}] = {out_w - out_used}'d0;")
+    text = ("/* verilator lint_off UNUSEDSIGNAL */\n" f"module {top} (\n" + ",\n".join(decl) + "\n);\n"
+            + "\n".join(body) + "\nendmodule\n/* verilator lint_on UNUSEDSIGNAL */\n")
+    return text, in_maps, out_maps, {}
+
+
+def generate(model: Model, out_dir: str | os.PathLike[str], *, interface: str = "valid",
+             top: str | None = None) -> RtlDesign:
+    """Write a Verilog implementation of ``model`` into ``out_dir`` and describe it.
+
+    Parameters
+    ----------
+    model
+        The model; every layer kind must have a library module (see ``fwparity.rtlsim.SUPPORTED_KINDS``).
+    out_dir
+        Directory for ``<top>.v`` and copies of the library modules it uses (created if needed).
+    interface
+        ``"valid"``, ``"ap_ctrl_hs"`` or ``"axis"``.
+    top
+        Top module name; default ``fwp_<model name>``.
+
+    Returns
+    -------
+    GeneratedRTL
+        Files (library first, top last), top name, port map, latency in cycles, initiation interval 1.
+
+    Raises
+    ------
+    InvalidArgument
+        Unknown ``interface``.
+    UnsupportedLayer
+        A layer kind or type the library does not implement; the message names the layer.
+    """
+    if interface not in PROTOCOLS:
+        raise InvalidArgument(f"Interface {interface!r} is not in supported list: {', '.join(PROTOCOLS)}")
+    top = top or f"fwp_{_ident(model.name)}"
+    core, tensors, latency = _emit_layers(model)
+    if latency < 1:
+        raise UnsupportedLayer(f"Model {model.name!r} has no layers between its inputs and outputs")
+    core_name = f"{top}_core"
+    core_text = _core_module(core_name, model, core, tensors, latency)
+    wrapper, in_maps, out_maps, signals = _wrapper(top, core_name, model, tensors, interface)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    lib = library_files()
+    files: list[Path] = []
+    for module in sorted(core.modules):
+        dst = out / lib[module].name
+        shutil.copyfile(lib[module], dst)
+        files.append(dst)
+    top_file = out / f"{top}.v"
+    header = (f"// Generated by fwparity.rtlsim.generate for model {model.name!r} (sha256 {model.sha256()[:16]}),\n"
+              f"// interface {interface}, latency {latency} cycles, II 1.\n")
+    top_file.write_text(header + core_text + "\n" + wrapper)
+    files.append(top_file)
+    return RtlDesign(top=top, files=tuple(files), protocol=interface, inputs=tuple(in_maps),
+                     outputs=tuple(out_maps), latency=latency, ii=1, signals=signals)
+
+
+#: Layer kinds the generator can place.
+SUPPORTED_KINDS = _EMITTERS
