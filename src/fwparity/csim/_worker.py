@@ -36,37 +36,56 @@ def _buffer(np: Any, n: int, info: list[int]) -> Any:
     return np.zeros((n, size, _nwords(width)), dtype=np.uint64)
 
 
-def main(argv: list[str]) -> int:
-    lib_path, progress_path, cmd_fd, res_fd = argv[1], argv[2], int(argv[3]), int(argv[4])
-    from multiprocessing.connection import Connection
+class Loaded:
+    """A loaded bridge library: its self-description and a raw-bit run call (shared by the worker and in-process use)."""
 
-    import numpy as np
-
-    cmd = Connection(cmd_fd, writable=False)
-    res = Connection(res_fd, readable=False)
-    try:
-        lib = ctypes.CDLL(lib_path, mode=os.RTLD_LOCAL if hasattr(os, "RTLD_LOCAL") else 0)
+    def __init__(self, lib: Any) -> None:
+        self.lib = lib
         lib.fwp_port_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
         lib.fwp_trace_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
         lib.fwp_trace_name.restype = ctypes.c_char_p
         lib.fwp_run.argtypes = [ctypes.c_longlong, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
         lib.fwp_run.restype = ctypes.c_int
-        ports = [_describe(lib.fwp_port_info, k) for k in range(lib.fwp_n_ports())]
-        traces = [
+        self.ports = [_describe(lib.fwp_port_info, k) for k in range(lib.fwp_n_ports())]
+        self.traces = [
             (lib.fwp_trace_name(k).decode(), _describe(lib.fwp_trace_info, k)) for k in range(lib.fwp_n_traces())
         ]
-        abi = lib.fwp_abi_version()
+        self.abi = lib.fwp_abi_version()
+
+    def info(self) -> dict[str, Any]:
+        return {"abi": self.abi, "ports": self.ports, "traces": self.traces}
+
+    def run(self, n: int, inputs: list[Any], want_trace: bool, directions: list[str], progress_ptr: int | None) -> Any:
+        import numpy as np
+
+        out_infos = [info for info, d in zip(self.ports, directions) if d == "out"]
+        outputs = [_buffer(np, n, info) for info in out_infos]
+        in_arr = (ctypes.c_void_p * max(1, len(inputs)))(*[a.ctypes.data for a in inputs])
+        out_arr = (ctypes.c_void_p * max(1, len(outputs)))(*[a.ctypes.data for a in outputs])
+        trace_bufs = [_buffer(np, n, info) for _, info in self.traces] if want_trace else []
+        tr_arr = (ctypes.c_void_p * max(1, len(trace_bufs)))(*[a.ctypes.data for a in trace_bufs]) if trace_bufs else None
+        rc = self.lib.fwp_run(n, in_arr, out_arr, tr_arr, progress_ptr)
+        return ("ok", rc, outputs, trace_bufs)
+
+
+def main(argv: list[str]) -> int:
+    lib_path, progress_path, cmd_fd, res_fd = argv[1], argv[2], int(argv[3]), int(argv[4])
+    from multiprocessing.connection import Connection
+
+    cmd = Connection(cmd_fd, writable=False)
+    res = Connection(res_fd, readable=False)
+    try:
+        loaded = Loaded(ctypes.CDLL(lib_path, mode=os.RTLD_LOCAL | os.RTLD_NOW))
     except Exception as exc:  # report, don't die silently: the parent turns it into SimulationError
         res.send(("error", f"{type(exc).__name__}: {exc}"))
         return 1
-    res.send(("ready", {"abi": abi, "ports": ports, "traces": traces}))
+    res.send(("ready", loaded.info()))
 
     fd = os.open(progress_path, os.O_RDWR)
     progress_map = mmap.mmap(fd, 8)
     os.close(fd)
     progress = ctypes.c_longlong.from_buffer(progress_map)
     progress_ptr = ctypes.addressof(progress)
-    directions = None
 
     while True:
         try:
@@ -76,18 +95,11 @@ def main(argv: list[str]) -> int:
         if msg[0] == "stop":
             return 0
         _, n, inputs, want_trace, directions = msg
-        out_infos = [info for info, d in zip(ports, directions) if d == "out"]
-        outputs = [_buffer(np, n, info) for info in out_infos]
-        in_arr = (ctypes.c_void_p * max(1, len(inputs)))(*[a.ctypes.data for a in inputs])
-        out_arr = (ctypes.c_void_p * max(1, len(outputs)))(*[a.ctypes.data for a in outputs])
-        trace_bufs = [_buffer(np, n, info) for _, info in traces] if want_trace else []
-        tr_arr = (ctypes.c_void_p * max(1, len(traces)))(*[a.ctypes.data for a in trace_bufs]) if trace_bufs else None
         progress.value = -1
+        reply = loaded.run(n, inputs, want_trace, directions, progress_ptr)
         sys.stdout.flush()
-        rc = lib.fwp_run(n, in_arr, out_arr, tr_arr, progress_ptr)
-        sys.stdout.flush()
-        res.send(("ok", rc, outputs, trace_bufs))
+        res.send(reply)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    raise SystemExit(main(sys.argv))

@@ -7,7 +7,9 @@ message shows ``myproject.cpp:42: error ...`` where the user can open it.
 
 from __future__ import annotations
 
+import functools
 import re
+import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,29 @@ class CsimLibrary:
     signature: TopSignature
     flags: tuple[str, ...] = ()
     sources: tuple[str, ...] = field(default=())
+
+
+@functools.lru_cache(maxsize=None)
+def _no_gnu_unique(compiler: str) -> tuple[str, ...]:
+    """``-fno-gnu-unique`` when the compiler has it (GCC).
+
+    GCC gives static locals of inline/template functions (nnet_utils' activation tables, hls4ml's
+    ``static bool initialized``) STB_GNU_UNIQUE binding, which the dynamic loader unifies across the whole process
+    even under RTLD_LOCAL: two models loaded side by side would share one table. hls4ml's build_lib.sh adds the
+    same flag for the same reason.
+    """
+    try:
+        out = subprocess.run(
+            [compiler, "-Werror", "-fsyntax-only", "-fno-gnu-unique", "-xc++", "-"],
+            input="",
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except OSError:
+        return ()
+    return ("-fno-gnu-unique",) if out.returncode == 0 else ()
 
 
 def _build_module():  # type: ignore[no-untyped-def]
@@ -99,6 +124,9 @@ def build_csim_library(
     )
     ap_dir = _toolchain.find_ap_include(ap_include)
     all_flags = list(DEFAULT_FLAGS if flags is None else flags)
+    for extra in _no_gnu_unique(_toolchain.find_gxx()):
+        if extra not in all_flags:
+            all_flags.append(extra)
     for name, value in (defines or {}).items():
         all_flags.append(f"-D{name}={value}")
     includes = [ap_dir, *[Path(d) for d in include_dirs]]

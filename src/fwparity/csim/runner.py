@@ -244,14 +244,16 @@ class CsimRunner:
     library : CsimLibrary
         What :func:`build_csim_library` (or a wrapper of it) returned.
     workers : int
-        Worker processes; a batch is split evenly across them. Default 2 (both cores of a CI runner).
+        Worker processes; a batch is split evenly across them. Default 2 (both cores of a CI runner). ``0`` loads
+        the library into this process instead (private ``RTLD_LOCAL`` copy): lowest latency for small batches, but
+        a crash of the C++ then takes the caller down with it.
     timeout : float
         Seconds one batch may take before the workers are killed and the batch is reported as hung.
     """
 
     def __init__(self, library: CsimLibrary, *, workers: int = 2, timeout: float = 600.0) -> None:
-        if not isinstance(workers, int) or workers < 1:
-            raise InvalidArgument(f"workers must be a positive integer, not workers={workers!r}")
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 0:
+            raise InvalidArgument(f"workers must be a non-negative integer, not workers={workers!r}")
         if not timeout > 0:
             raise InvalidArgument(f"timeout must be positive, not timeout={timeout!r}")
         self.library = library
@@ -262,6 +264,7 @@ class CsimRunner:
         self._ports: list[PortSpec] | None = None
         self._traces: list[PortSpec] | None = None
         self._spawned = 0
+        self._local: Any = None
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def __enter__(self) -> CsimRunner:
@@ -283,6 +286,14 @@ class CsimRunner:
         self._workers = []
 
     def _ensure_workers(self) -> None:
+        if self.n_workers == 0:
+            if self._local is None:
+                from .. import _build
+                from ._worker import Loaded
+
+                self._local = Loaded(_build.load_library(self.library.path))
+                self._describe(self._local.info())
+            return
         # start every missing worker first, then wait for them: the interpreter start-ups overlap
         fresh = []
         while len(self._workers) < self.n_workers:
@@ -410,6 +421,9 @@ class CsimRunner:
         self, b: int, start: int, stop: int, wire: list[np.ndarray], trace: bool, directions: list[str]
     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         self._ensure_workers()
+        if self._local is not None:
+            msg = self._local.run(stop - start, [np.ascontiguousarray(a[start:stop]) for a in wire], trace, directions, None)
+            return msg[2], msg[3]
         n = stop - start
         k = min(len(self._workers), max(1, n))
         bounds = [start + (n * i) // k for i in range(k + 1)]
