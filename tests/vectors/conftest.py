@@ -16,7 +16,9 @@ def boards(draw: st.DrawFn, *, max_links: int = 6, max_frames: int = 12, strobe:
     links = draw(st.lists(st.integers(0, 130), min_size=1, max_size=max_links, unique=True))
     n_frames = draw(st.integers(0, max_frames))
     shape = (len(links), n_frames)
-    words = draw(st.lists(st.integers(0, 2**64 - 1), min_size=shape[0] * shape[1], max_size=shape[0] * shape[1]))
+    words = draw(
+        st.lists(st.integers(0, 2**64 - 1), min_size=shape[0] * shape[1], max_size=shape[0] * shape[1])
+    )
     data = np.array(words, dtype=np.uint64).reshape(shape)
     flags = {}
     for name in FLAG_NAMES:

@@ -55,8 +55,10 @@ def test_readme_example_reads_and_gains_the_writer_padding() -> None:
 
 
 def test_lenient_reading() -> None:
-    text = ("\n#LinkLabel LINK_3   LINK_1\n\n#BeginData\n"
-            "0x0   0X01   0x00000000000000FF 0x4 0x1\r\n# note\n\n0x1 0x8 0x2 0x0 0x3\n")
+    text = (
+        "\n#LinkLabel LINK_3   LINK_1\n\n#BeginData\n"
+        "0x0   0X01   0x00000000000000FF 0x4 0x1\r\n# note\n\n0x1 0x8 0x2 0x0 0x3\n"
+    )
     b = parse_apx(text)
     assert b.links.tolist() == [1, 3]  # sorted like cmssw's std::map
     assert b.data.tolist() == [[1, 3], [0xFF, 2]]
@@ -70,21 +72,44 @@ HEAD = "#LinkLabel LINK_00 LINK_01\n#BeginData\n"
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        pytest.param("#Sideband ON\n0x0000\n", "f.txt:2:1: expected '#LinkLabel', found '0x0000'", id="no-label"),
-        pytest.param("#LinkLabel LINK_00 LNK_1\n", "f.txt:1:20: link label 'LNK_1' is not LINK_<digits>",
-                     id="bad-label"),
-        pytest.param("#LinkLabel LINK_00\n0x0000 0x00 0x00\n",
-                     "f.txt:2:1: expected '#BeginData', found '0x0000 0x00 0x00'", id="no-begin"),
-        pytest.param(HEAD + "0x0000 0x00 0x0 0x01 0xz\n", "f.txt:3:22: token '0xz' is not a 0x hex number",
-                     id="bad-hex"),
-        pytest.param(HEAD + "0x0001 0x00 0x0 0x01 0x0\n", "f.txt:3:1: expected row 0 (0x0000), found 0x0001",
-                     id="row-index"),
-        pytest.param(HEAD + "0x0000 0x00 0x0 0x01\n",
-                     "f.txt:3:21: 4 tokens, expected 5 (row index + sideband and data for 2 links)", id="too-few"),
-        pytest.param(HEAD + "0x0000 0x00 0x0 0x01 0x0 0x0\n",
-                     "f.txt:3:26: more than 5 tokens (row index + sideband and data for 2 links)", id="too-many"),
-        pytest.param(HEAD + "0x0000 0x00 0x10000000000000000 0x01 0x0\n",
-                     "f.txt:3:13: data word 0x10000000000000000 is wider than 64 bits", id="wide-word"),
+        pytest.param(
+            "#Sideband ON\n0x0000\n", "f.txt:2:1: expected '#LinkLabel', found '0x0000'", id="no-label"
+        ),
+        pytest.param(
+            "#LinkLabel LINK_00 LNK_1\n",
+            "f.txt:1:20: link label 'LNK_1' is not LINK_<digits>",
+            id="bad-label",
+        ),
+        pytest.param(
+            "#LinkLabel LINK_00\n0x0000 0x00 0x00\n",
+            "f.txt:2:1: expected '#BeginData', found '0x0000 0x00 0x00'",
+            id="no-begin",
+        ),
+        pytest.param(
+            HEAD + "0x0000 0x00 0x0 0x01 0xz\n",
+            "f.txt:3:22: token '0xz' is not a 0x hex number",
+            id="bad-hex",
+        ),
+        pytest.param(
+            HEAD + "0x0001 0x00 0x0 0x01 0x0\n",
+            "f.txt:3:1: expected row 0 (0x0000), found 0x0001",
+            id="row-index",
+        ),
+        pytest.param(
+            HEAD + "0x0000 0x00 0x0 0x01\n",
+            "f.txt:3:21: 4 tokens, expected 5 (row index + sideband and data for 2 links)",
+            id="too-few",
+        ),
+        pytest.param(
+            HEAD + "0x0000 0x00 0x0 0x01 0x0 0x0\n",
+            "f.txt:3:26: more than 5 tokens (row index + sideband and data for 2 links)",
+            id="too-many",
+        ),
+        pytest.param(
+            HEAD + "0x0000 0x00 0x10000000000000000 0x01 0x0\n",
+            "f.txt:3:13: data word 0x10000000000000000 is wider than 64 bits",
+            id="wide-word",
+        ),
     ],
 )
 def test_malformed_input_names_file_line_and_column(text: str, message: str) -> None:

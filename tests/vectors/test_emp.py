@@ -66,10 +66,22 @@ def test_v1_fixture_content() -> None:
 def test_v2_fixture_content() -> None:
     b = parse_emp(EMP_V2)
     assert b.links.tolist() == [0, 1]
-    assert b.frame(0, 1) == {"data": 1, "valid": True, "strobe": True, "start_of_orbit": True,
-                             "start_of_packet": True, "end_of_packet": False}
-    assert b.frame(1, 2) == {"data": 2**64 - 1, "valid": True, "strobe": True, "start_of_orbit": False,
-                             "start_of_packet": False, "end_of_packet": True}
+    assert b.frame(0, 1) == {
+        "data": 1,
+        "valid": True,
+        "strobe": True,
+        "start_of_orbit": True,
+        "start_of_packet": True,
+        "end_of_packet": False,
+    }
+    assert b.frame(1, 2) == {
+        "data": 2**64 - 1,
+        "valid": True,
+        "strobe": True,
+        "start_of_orbit": False,
+        "start_of_packet": False,
+        "end_of_packet": True,
+    }
     assert b.strobe.astype(int).tolist() == [[1, 1, 1], [1, 0, 1]]
 
 
@@ -140,47 +152,89 @@ def test_v2_lenient_reading() -> None:
     assert b.end_of_packet.astype(int).tolist() == [[0, 0], [1, 1]]
 
 
-V2_HEAD = "ID: x\nMetadata: (strobe,) start of orbit, start of packet, end of packet, valid\n      Link  000 001\n"
+V2_HEAD = (
+    "ID: x\nMetadata: (strobe,) start of orbit, start of packet, end of packet, valid\n      Link  000 001\n"
+)
 V1_HEAD = "Board x\n Quad/Chan : q00c0 q00c1\n      Link :  000 001\n"
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        pytest.param("", "f.txt:1:1: no content: expected 'Board <id>' (EMPv1) or 'ID: <id>' (EMPv2)", id="empty"),
-        pytest.param("\n# c\n  Bored x\n", "f.txt:3:3: expected 'Board <id>' (EMPv1) or 'ID: <id>' (EMPv2), "
-                     "found 'Bored x'", id="no-board"),
-        pytest.param("Board x\n", "f.txt:2:1: file ends before the 'Quad/Chan :' line", id="truncated-header"),
-        pytest.param("Board x\nQuad/Chan : q00c0\nLink : 0a\n", "f.txt:3:8: link index '0a' is not a decimal number",
-                     id="bad-link"),
-        pytest.param(V1_HEAD + "Frame 0000 :   0v0000000000000000 0x0000000000000000\n",
-                     "f.txt:4:35: token '0x0000000000000000' does not match [0s|1s]<0|1>v<16 hex digits>",
-                     id="v1-bad-token"),
-        pytest.param(V1_HEAD + "Frame 0000 : 0v0000000000000000 0v000000000000000\n",
-                     "f.txt:4:33: token '0v000000000000000' does not match [0s|1s]<0|1>v<16 hex digits>",
-                     id="v1-short-hex"),
-        pytest.param(V1_HEAD + "Frame 0000 : 0v0000000000000000 0v0000000000000000\n"
-                     "Frame 0002 : 0v0000000000000000 0v0000000000000000\n",
-                     "f.txt:5:7: expected frame 0001 (frames are numbered consecutively from 0000), found 0002",
-                     id="v1-frame-gap"),
-        pytest.param(V1_HEAD + "Frame 0000 : 0v0000000000000000\n",
-                     "f.txt:4:32: 1 frames on a line, but the header declares 2 links", id="v1-too-few"),
-        pytest.param(V1_HEAD + "Frame 0000 : 0v0000000000000000 0v0000000000000000 0v0000000000000000\n",
-                     "f.txt:4:52: 3 frames on a line, but the header declares 2 links", id="v1-too-many"),
-        pytest.param(V1_HEAD + "Frame 0000   0v0000000000000000\n",
-                     "f.txt:4:1: expected 'Frame NNNN :', found 'Frame 0000   0v0000000000000000'", id="v1-no-colon"),
-        pytest.param("ID: x\nMetadata: valid\n", "f.txt:2:1: expected 'Metadata: (strobe,) start of orbit, start of "
-                     "packet, end of packet, valid', found 'Metadata: valid'", id="v2-metadata"),
-        pytest.param(V2_HEAD + "Frame 0000  0001 0000000000000000  0201 0000000000000000\n",
-                     "f.txt:4:36: token '0201' does not match [strobe]<orbit><start><end><valid> (4 or 5 binary "
-                     "digits)", id="v2-bad-flags"),
-        pytest.param(V2_HEAD + "Frame 0000  0001 0000000000000000  0001 00000000000000g0\n",
-                     "f.txt:4:41: token '00000000000000g0' is not a 16-digit hex word", id="v2-bad-hex"),
-        pytest.param(V2_HEAD + "Frame 0000  0001 0000000000000000  0001\n",
-                     "f.txt:4:40: token '0001' is not followed by a 16-digit hex word", id="v2-missing-word"),
-        pytest.param(V2_HEAD + "Frame 0001  0001 0000000000000000  0001 0000000000000000\n",
-                     "f.txt:4:7: expected frame 0000 (frames are numbered consecutively from 0000), found 0001",
-                     id="v2-first-frame"),
+        pytest.param(
+            "", "f.txt:1:1: no content: expected 'Board <id>' (EMPv1) or 'ID: <id>' (EMPv2)", id="empty"
+        ),
+        pytest.param(
+            "\n# c\n  Bored x\n",
+            "f.txt:3:3: expected 'Board <id>' (EMPv1) or 'ID: <id>' (EMPv2), found 'Bored x'",
+            id="no-board",
+        ),
+        pytest.param(
+            "Board x\n", "f.txt:2:1: file ends before the 'Quad/Chan :' line", id="truncated-header"
+        ),
+        pytest.param(
+            "Board x\nQuad/Chan : q00c0\nLink : 0a\n",
+            "f.txt:3:8: link index '0a' is not a decimal number",
+            id="bad-link",
+        ),
+        pytest.param(
+            V1_HEAD + "Frame 0000 :   0v0000000000000000 0x0000000000000000\n",
+            "f.txt:4:35: token '0x0000000000000000' does not match [0s|1s]<0|1>v<16 hex digits>",
+            id="v1-bad-token",
+        ),
+        pytest.param(
+            V1_HEAD + "Frame 0000 : 0v0000000000000000 0v000000000000000\n",
+            "f.txt:4:33: token '0v000000000000000' does not match [0s|1s]<0|1>v<16 hex digits>",
+            id="v1-short-hex",
+        ),
+        pytest.param(
+            V1_HEAD + "Frame 0000 : 0v0000000000000000 0v0000000000000000\n"
+            "Frame 0002 : 0v0000000000000000 0v0000000000000000\n",
+            "f.txt:5:7: expected frame 0001 (frames are numbered consecutively from 0000), found 0002",
+            id="v1-frame-gap",
+        ),
+        pytest.param(
+            V1_HEAD + "Frame 0000 : 0v0000000000000000\n",
+            "f.txt:4:32: 1 frames on a line, but the header declares 2 links",
+            id="v1-too-few",
+        ),
+        pytest.param(
+            V1_HEAD + "Frame 0000 : 0v0000000000000000 0v0000000000000000 0v0000000000000000\n",
+            "f.txt:4:52: 3 frames on a line, but the header declares 2 links",
+            id="v1-too-many",
+        ),
+        pytest.param(
+            V1_HEAD + "Frame 0000   0v0000000000000000\n",
+            "f.txt:4:1: expected 'Frame NNNN :', found 'Frame 0000   0v0000000000000000'",
+            id="v1-no-colon",
+        ),
+        pytest.param(
+            "ID: x\nMetadata: valid\n",
+            "f.txt:2:1: expected 'Metadata: (strobe,) start of orbit, start of "
+            "packet, end of packet, valid', found 'Metadata: valid'",
+            id="v2-metadata",
+        ),
+        pytest.param(
+            V2_HEAD + "Frame 0000  0001 0000000000000000  0201 0000000000000000\n",
+            "f.txt:4:36: token '0201' does not match [strobe]<orbit><start><end><valid> (4 or 5 binary "
+            "digits)",
+            id="v2-bad-flags",
+        ),
+        pytest.param(
+            V2_HEAD + "Frame 0000  0001 0000000000000000  0001 00000000000000g0\n",
+            "f.txt:4:41: token '00000000000000g0' is not a 16-digit hex word",
+            id="v2-bad-hex",
+        ),
+        pytest.param(
+            V2_HEAD + "Frame 0000  0001 0000000000000000  0001\n",
+            "f.txt:4:40: token '0001' is not followed by a 16-digit hex word",
+            id="v2-missing-word",
+        ),
+        pytest.param(
+            V2_HEAD + "Frame 0001  0001 0000000000000000  0001 0000000000000000\n",
+            "f.txt:4:7: expected frame 0000 (frames are numbered consecutively from 0000), found 0001",
+            id="v2-first-frame",
+        ),
     ],
 )
 def test_malformed_input_names_file_line_and_column(text: str, message: str) -> None:

@@ -23,8 +23,13 @@ __all__ = ["BoardData", "FLAGS", "format_error"]
 FLAGS: tuple[str, ...] = ("valid", "strobe", "start_of_orbit", "start_of_packet", "end_of_packet")
 
 #: cmssw's ``Frame`` default: strobe is the only flag that defaults to 1.
-_FLAG_DEFAULTS = {"valid": False, "strobe": True, "start_of_orbit": False, "start_of_packet": False,
-                  "end_of_packet": False}
+_FLAG_DEFAULTS = {
+    "valid": False,
+    "strobe": True,
+    "start_of_orbit": False,
+    "start_of_packet": False,
+    "end_of_packet": False,
+}
 
 
 def format_error(source: str | Path, line: int, column: int, message: str) -> FormatError:

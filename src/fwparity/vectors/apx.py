@@ -80,18 +80,32 @@ def parse_apx(text: str, *, source: str = "<string>") -> BoardData:
         for m in _TOKEN.finditer(line):
             h = _HEX.fullmatch(m.group())
             if h is None:
-                raise format_error(source, j + 1, m.start() + 1, f"token {m.group()!r} is not a 0x hex number")
+                raise format_error(
+                    source, j + 1, m.start() + 1, f"token {m.group()!r} is not a 0x hex number"
+                )
             if len(values) == n_tokens:
-                raise format_error(source, j + 1, m.start() + 1,
-                                   f"more than {n_tokens} tokens (row index + sideband and data for {n_links} links)")
+                raise format_error(
+                    source,
+                    j + 1,
+                    m.start() + 1,
+                    f"more than {n_tokens} tokens (row index + sideband and data for {n_links} links)",
+                )
             values.append(int(h.group(1), 16))
             if len(values) == 1 and values[0] != len(data):
-                raise format_error(source, j + 1, m.start() + 1,
-                                   f"expected row {len(data)} (0x{len(data):04x}), found {m.group()}")
+                raise format_error(
+                    source,
+                    j + 1,
+                    m.start() + 1,
+                    f"expected row {len(data)} (0x{len(data):04x}), found {m.group()}",
+                )
         if len(values) < n_tokens:
-            raise format_error(source, j + 1, len(line) + 1,
-                               f"{len(values)} tokens, expected {n_tokens} (row index + sideband and data for "
-                               f"{n_links} links)")
+            raise format_error(
+                source,
+                j + 1,
+                len(line) + 1,
+                f"{len(values)} tokens, expected {n_tokens} (row index + sideband and data for "
+                f"{n_links} links)",
+            )
         for k, word in enumerate(values[2::2]):
             if word > 0xFFFFFFFFFFFFFFFF:
                 col = list(_TOKEN.finditer(line))[2 + 2 * k].start() + 1
@@ -108,8 +122,9 @@ def parse_apx(text: str, *, source: str = "<string>") -> BoardData:
         "end_of_packet": (sb & 8) != 0,
     }
     assert set(flags) == set(FLAGS)
-    return BoardData(np.array(links, dtype=np.int64), np.array(data, dtype=np.uint64).reshape(shape).T,
-                     name="", **flags)
+    return BoardData(
+        np.array(links, dtype=np.int64), np.array(data, dtype=np.uint64).reshape(shape).T, name="", **flags
+    )
 
 
 def read_apx(path: str | os.PathLike[str]) -> BoardData:
@@ -123,18 +138,23 @@ def format_apx(board: BoardData) -> str:
     Examples
     --------
     >>> b = BoardData.empty([0], 2); b.data[0, 1] = 1; b.valid[0, 1] = b.start_of_packet[0, 1] = True
-    >>> print(format_apx(b), end="")
+    >>> print(format_apx(b), end="")  # doctest: +NORMALIZE_WHITESPACE
     #Sideband ON
-    #LinkLabel                LINK_00    
+    #LinkLabel                LINK_00
     #BeginData
     0x0000    0x00 0x0000000000000000
     0x0001    0x03 0x0000000000000001
     """
-    out = ["#Sideband ON",
-           "#LinkLabel" + "".join(f"                LINK_{i:02d}    " for i in board.links.tolist()),
-           "#BeginData"]
-    sideband = (board.valid.astype(np.uint8) | (board.start_of_packet.astype(np.uint8) << 1)
-                | (board.end_of_packet.astype(np.uint8) << 3)).T.tolist()
+    out = [
+        "#Sideband ON",
+        "#LinkLabel" + "".join(f"                LINK_{i:02d}    " for i in board.links.tolist()),
+        "#BeginData",
+    ]
+    sideband = (
+        board.valid.astype(np.uint8)
+        | (board.start_of_packet.astype(np.uint8) << 1)
+        | (board.end_of_packet.astype(np.uint8) << 3)
+    ).T.tolist()
     data = board.data.T.tolist()
     for f in range(board.n_frames):
         out.append(f"0x{f:04x}" + "".join(f"    0x{s:02x} 0x{d:016x}" for s, d in zip(sideband[f], data[f])))

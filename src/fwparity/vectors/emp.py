@@ -73,9 +73,7 @@ def _tokens(text: str, offset: int) -> list[tuple[str, int]]:
     return [(m.group(), offset + m.start() + 1) for m in _TOKEN.finditer(text)]
 
 
-def _link_indices(
-    source: str, lineno: int, tokens: list[tuple[str, int]]
-) -> list[int]:
+def _link_indices(source: str, lineno: int, tokens: list[tuple[str, int]]) -> list[int]:
     links = []
     for tok, col in tokens:
         if not tok.isdigit():
@@ -116,19 +114,20 @@ def parse_emp(text: str, *, source: str = "<string>") -> BoardData:
         return _parse_v1(lines, i, source)
     if line.startswith("ID:"):
         return _parse_v2(lines, i, source)
-    raise format_error(source, i + 1, indent + 1,
-                       f"expected 'Board <id>' (EMPv1) or 'ID: <id>' (EMPv2), found {line[:40]!r}")
+    raise format_error(
+        source, i + 1, indent + 1, f"expected 'Board <id>' (EMPv1) or 'ID: <id>' (EMPv2), found {line[:40]!r}"
+    )
 
 
 def _parse_v1(lines: list[str], i: int, source: str) -> BoardData:
-    name = lines[i].strip()[len("Board"):].strip()
+    name = lines[i].strip()[len("Board") :].strip()
     links: list[int] = []
     for what, pattern in _V1_HEADERS:
         i, line, indent = _expect(lines, i + 1, source, f"'{what} :'")
         m = pattern.match(line)
         if m is None:
             raise format_error(source, i + 1, indent + 1, f"expected '{what} :', found {line[:40]!r}")
-        tokens = _tokens(line[m.end():], indent + m.end())
+        tokens = _tokens(line[m.end() :], indent + m.end())
         if what == "Link":
             links = _link_indices(source, i + 1, tokens)
     rows = _Rows(len(links))
@@ -142,14 +141,15 @@ def _parse_v1(lines: list[str], i: int, source: str) -> BoardData:
         indent = len(raw) - len(stripped)
         m = _V1_FRAME.match(stripped)
         _check_frame_number(m, stripped, len(rows.data), source, j + 1, indent, "Frame NNNN :")
-        tokens = _tokens(stripped[m.end():], indent + m.end())  # type: ignore[union-attr]
+        tokens = _tokens(stripped[m.end() :], indent + m.end())  # type: ignore[union-attr]
         _check_count(tokens, n_links, source, j + 1, len(raw))
         data_row, valid_row, strobe_row = [], [], []
         for tok, col in tokens:
             t = _V1_FRAME_TOKEN.fullmatch(tok)
             if t is None:
-                raise format_error(source, j + 1, col,
-                                   f"token {tok!r} does not match [0s|1s]<0|1>v<16 hex digits>")
+                raise format_error(
+                    source, j + 1, col, f"token {tok!r} does not match [0s|1s]<0|1>v<16 hex digits>"
+                )
             strobe_row.append(t.group(1) != "0")
             valid_row.append(t.group(2) == "1")
             data_row.append(int(t.group(3), 16))
@@ -162,27 +162,40 @@ def _parse_v1(lines: list[str], i: int, source: str) -> BoardData:
     return rows.board(links, name)
 
 
-def _check_frame_number(m: re.Match[str] | None, line: str, expected: int, source: str, lineno: int,
-                        indent: int, what: str) -> None:
+def _check_frame_number(
+    m: re.Match[str] | None, line: str, expected: int, source: str, lineno: int, indent: int, what: str
+) -> None:
     if m is None:
         raise format_error(source, lineno, indent + 1, f"expected '{what}', found {line[:40]!r}")
     if int(m.group(1)) != expected:
-        raise format_error(source, lineno, indent + m.start(1) + 1,
-                           f"expected frame {expected:04d} (frames are numbered consecutively from 0000), "
-                           f"found {m.group(1)}")
+        raise format_error(
+            source,
+            lineno,
+            indent + m.start(1) + 1,
+            f"expected frame {expected:04d} (frames are numbered consecutively from 0000), "
+            f"found {m.group(1)}",
+        )
 
 
 def _check_count(tokens: list[tuple[str, int]], n_links: int, source: str, lineno: int, length: int) -> None:
     if len(tokens) > n_links:
-        raise format_error(source, lineno, tokens[n_links][1],
-                           f"{len(tokens)} frames on a line, but the header declares {n_links} links")
+        raise format_error(
+            source,
+            lineno,
+            tokens[n_links][1],
+            f"{len(tokens)} frames on a line, but the header declares {n_links} links",
+        )
     if len(tokens) < n_links:
-        raise format_error(source, lineno, length + 1,
-                           f"{len(tokens)} frames on a line, but the header declares {n_links} links")
+        raise format_error(
+            source,
+            lineno,
+            length + 1,
+            f"{len(tokens)} frames on a line, but the header declares {n_links} links",
+        )
 
 
 def _parse_v2(lines: list[str], i: int, source: str) -> BoardData:
-    name = lines[i].strip()[len("ID:"):].strip()
+    name = lines[i].strip()[len("ID:") :].strip()
     i, line, indent = _expect(lines, i + 1, source, "'Metadata:'")
     if " ".join(line.split()) != METADATA_LINE:
         raise format_error(source, i + 1, indent + 1, f"expected {METADATA_LINE!r}, found {line[:80]!r}")
@@ -190,7 +203,7 @@ def _parse_v2(lines: list[str], i: int, source: str) -> BoardData:
     m = _V2_LINK.match(line)
     if m is None:
         raise format_error(source, i + 1, indent + 1, f"expected 'Link', found {line[:40]!r}")
-    links = _link_indices(source, i + 1, _tokens(line[m.end():], indent + m.end()))
+    links = _link_indices(source, i + 1, _tokens(line[m.end() :], indent + m.end()))
     n_links = len(links)
     rows = _Rows(n_links)
     for j in range(i + 1, len(lines)):
@@ -201,20 +214,27 @@ def _parse_v2(lines: list[str], i: int, source: str) -> BoardData:
         indent = len(raw) - len(stripped)
         m = _V2_FRAME.match(stripped)
         _check_frame_number(m, stripped, len(rows.data), source, j + 1, indent, "Frame NNNN")
-        tokens = _tokens(stripped[m.end():], indent + m.end())  # type: ignore[union-attr]
+        tokens = _tokens(stripped[m.end() :], indent + m.end())  # type: ignore[union-attr]
         if len(tokens) % 2 == 1 and len(tokens) // 2 < n_links:
             tok, col = tokens[-1]
-            raise format_error(source, j + 1, col + len(tok),
-                               f"token {tok!r} is not followed by a 16-digit hex word")
-        pairs = [(tokens[k], tokens[k + 1] if k + 1 < len(tokens) else ("", 0)) for k in range(0, len(tokens), 2)]
+            raise format_error(
+                source, j + 1, col + len(tok), f"token {tok!r} is not followed by a 16-digit hex word"
+            )
+        pairs = [
+            (tokens[k], tokens[k + 1] if k + 1 < len(tokens) else ("", 0)) for k in range(0, len(tokens), 2)
+        ]
         _check_count([p[0] for p in pairs], n_links, source, j + 1, len(raw))
         data_row = []
         flag_rows: list[list[bool]] = [[] for _ in FLAGS]
         for (flags, fcol), (word, wcol) in pairs:
             if _V2_FLAGS.fullmatch(flags) is None:
-                raise format_error(source, j + 1, fcol,
-                                   f"token {flags!r} does not match [strobe]<orbit><start><end><valid> (4 or 5 "
-                                   "binary digits)")
+                raise format_error(
+                    source,
+                    j + 1,
+                    fcol,
+                    f"token {flags!r} does not match [strobe]<orbit><start><end><valid> (4 or 5 "
+                    "binary digits)",
+                )
             if _HEX16.fullmatch(word) is None:
                 raise format_error(source, j + 1, wcol, f"token {word!r} is not a 16-digit hex word")
             strobe = flags[0] == "1" if len(flags) == 5 else True
@@ -250,25 +270,29 @@ def format_emp_v1(board: BoardData) -> str:
     Examples
     --------
     >>> b = BoardData.empty([0], 2); b.data[0, 1] = 1; b.valid[0, 1] = True
-    >>> print(format_emp_v1(b), end="")
+    >>> print(format_emp_v1(b), end="")  # doctest: +NORMALIZE_WHITESPACE
     Board CMSSW
-     Quad/Chan :         q00c0       
-          Link :          000        
+     Quad/Chan :         q00c0
+          Link :          000
     Frame 0000 :   0v0000000000000000
     Frame 0001 :   1v0000000000000001
     """
     links = board.links.tolist()
-    out = [f"Board {_board_name(board)}",
-           " Quad/Chan :" + "".join(f"         q{i // 4:02d}c{i % 4:1d}       " for i in links),
-           "      Link :" + "".join(f"          {i:03d}        " for i in links)]
+    out = [
+        f"Board {_board_name(board)}",
+        " Quad/Chan :" + "".join(f"         q{i // 4:02d}c{i % 4:1d}       " for i in links),
+        "      Link :" + "".join(f"          {i:03d}        " for i in links),
+    ]
     strobed = board.strobed_links().tolist()
     data = board.data.T.tolist()
     valid = board.valid.T.astype(np.uint8).tolist()
     strobe = board.strobe.T.astype(np.uint8).tolist()
     for f in range(board.n_frames):
         d, v, s = data[f], valid[f], strobe[f]
-        out.append(f"Frame {f:04d} :" + "".join(
-            f" {f'{s[k]}s' if strobed[k] else '  '}{v[k]}v{d[k]:016x}" for k in range(len(links))))
+        out.append(
+            f"Frame {f:04d} :"
+            + "".join(f" {f'{s[k]}s' if strobed[k] else '  '}{v[k]}v{d[k]:016x}" for k in range(len(links)))
+        )
     return "\n".join(out) + "\n"
 
 
@@ -279,27 +303,38 @@ def format_emp_v2(board: BoardData) -> str:
     --------
     >>> b = BoardData.empty([0], 2); b.data[0, 1] = 1
     >>> b.valid[0, 1] = b.start_of_packet[0, 1] = b.start_of_orbit[0, 1] = True
-    >>> print(format_emp_v2(b), end="")
+    >>> print(format_emp_v2(b), end="")  # doctest: +NORMALIZE_WHITESPACE
     ID: CMSSW
     Metadata: (strobe,) start of orbit, start of packet, end of packet, valid
     <BLANKLINE>
-          Link              000        
+          Link              000
     Frame 0000    0000 0000000000000000
     Frame 0001    1101 0000000000000001
     """
     links = board.links.tolist()
     strobed = board.strobed_links().tolist()
-    out = [f"ID: {_board_name(board)}", METADATA_LINE, "",
-           "      Link  " + "".join(f"{' ' if strobed[k] else ''}            {i:03d}        "
-                                    for k, i in enumerate(links))]
+    out = [
+        f"ID: {_board_name(board)}",
+        METADATA_LINE,
+        "",
+        "      Link  "
+        + "".join(f"{' ' if strobed[k] else ''}            {i:03d}        " for k, i in enumerate(links)),
+    ]
     data = board.data.T.tolist()
-    cols = [getattr(board, f).T.astype(np.uint8).tolist()
-            for f in ("strobe", "start_of_orbit", "start_of_packet", "end_of_packet", "valid")]
+    cols = [
+        getattr(board, f).T.astype(np.uint8).tolist()
+        for f in ("strobe", "start_of_orbit", "start_of_packet", "end_of_packet", "valid")
+    ]
     for f in range(board.n_frames):
         s, o, p, e, v = (c[f] for c in cols)
         d = data[f]
-        out.append(f"Frame {f:04d}  " + "".join(
-            f"  {s[k] if strobed[k] else ''}{o[k]}{p[k]}{e[k]}{v[k]} {d[k]:016x}" for k in range(len(links))))
+        out.append(
+            f"Frame {f:04d}  "
+            + "".join(
+                f"  {s[k] if strobed[k] else ''}{o[k]}{p[k]}{e[k]}{v[k]} {d[k]:016x}"
+                for k in range(len(links))
+            )
+        )
     return "\n".join(out) + "\n"
 
 
@@ -314,4 +349,3 @@ def write_emp(board: BoardData, path: str | os.PathLike[str], *, version: int = 
     if version not in (1, 2):
         raise InvalidArgument(f"EMP version must be 1 or 2, not version={version!r}")
     write_text_atomic(path, format_emp_v1(board) if version == 1 else format_emp_v2(board))
-

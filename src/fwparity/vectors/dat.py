@@ -1,0 +1,233 @@
+"""hls4ml test-bench data: ``tb_data/tb_input_features.dat`` and ``tb_output_predictions.dat``.
+
+One sample per line, values separated by spaces; for a model with several inputs (or outputs) the flattened tensors
+follow one another on the line in model order. hls4ml's generated ``myproject_test.cpp`` splits each line with
+``strtok(line, " ")``, converts every token with ``atof`` and stores it in a ``std::vector<float>``, then assigns
+``input_t(float)``. So what the firmware sees is ``input_t(float32(atof(text)))``.
+
+fwparity writes each raw code as the exact decimal expansion of ``raw * 2**-frac_bits`` (a binary fraction always
+has a finite decimal expansion), so no digit is lost in the file. The ``float`` step in the test bench is exact only
+when the value fits a float32: at most 24 significant bits (``raw`` with its trailing zero bits removed) and an
+exponent in float32's range. :func:`float32_inexact` finds the values where hls4ml's own test bench would therefore
+feed a different input than the file says; fwparity's csim runner passes raw bits and has no such loss.
+
+Readers are lenient: any whitespace separates values, ``#`` comments and blank lines are skipped, and a value that is
+not on the type's grid is quantized like ``input_t(double)`` (or, with ``tb_float32=True``, exactly like the hls4ml
+test bench: ``input_t(float(atof(text)))``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import FormatError, InvalidArgument
+from ._frames import format_error
+from ._text import read_text, split_lines, write_text_atomic
+from ._types import as_type
+
+if TYPE_CHECKING:
+    from ..fixed import FixedType
+
+__all__ = [
+    "decimal_strings",
+    "float32_inexact",
+    "format_dat",
+    "parse_dat",
+    "read_dat",
+    "read_dat_tensors",
+    "write_dat",
+]
+
+_TOKEN = re.compile(r"\S+")
+
+
+def decimal_strings(raw: Any, frac_bits: int) -> list[str]:
+    """Exact decimal text of ``raw * 2**-frac_bits`` for every element (flattened), shortest exact form.
+
+    Examples
+    --------
+    >>> decimal_strings([5, -3, 0, 8, -1], 3)
+    ['0.625', '-0.375', '0', '1', '-0.125']
+    >>> decimal_strings([3], -2), decimal_strings([1], 10)
+    (['12'], ['0.0009765625'])
+    """
+    values = np.asarray(raw).reshape(-1).tolist()
+    if frac_bits <= 0:
+        return [str(int(v) << -frac_bits) for v in values]
+    mask = (1 << frac_bits) - 1
+    scale = 5**frac_bits
+    out = []
+    for v in values:
+        v = int(v)
+        a = -v if v < 0 else v
+        q, r = a >> frac_bits, a & mask
+        if r == 0:
+            text = str(q)
+        else:
+            text = f"{q}.{str(r * scale).rjust(frac_bits, '0').rstrip('0')}"
+        out.append("-" + text if v < 0 else text)
+    return out
+
+
+def float32_inexact(raw: Any, frac_bits: int) -> np.ndarray:
+    """Boolean mask of the values that a float32 cannot hold exactly (hls4ml's test bench would alter them).
+
+    >>> float32_inexact([2**24 - 1, 2**24 + 1, 2**30], 0).tolist()
+    [False, True, False]
+    """
+    arr = np.asarray(raw)
+    flat = arr.reshape(-1).tolist()
+    out = np.zeros(len(flat), dtype=bool)
+    for i, v in enumerate(flat):
+        a = abs(int(v))
+        if a == 0:
+            continue
+        tz = (a & -a).bit_length() - 1
+        sig = a.bit_length() - tz
+        low_exp = tz - frac_bits  # value = m * 2**low_exp with m odd
+        high_exp = a.bit_length() - 1 - frac_bits
+        out[i] = sig > 24 or high_exp > 127 or low_exp < -149
+    return out.reshape(arr.shape)
+
+
+def _columns(arrays: Any, types: Any) -> list[tuple[np.ndarray, FixedType]]:
+    if isinstance(arrays, np.ndarray) or not isinstance(arrays, Sequence):
+        arrays, types = [arrays], [types]
+    elif isinstance(types, (str,)) or not isinstance(types, Sequence):
+        types = [types] * len(arrays)
+    if len(arrays) != len(types):
+        raise InvalidArgument(f"{len(arrays)} arrays need {len(arrays)} types, not types={types!r}")
+    cols = []
+    for arr, t in zip(arrays, types):
+        a = np.asarray(arr)
+        if a.ndim == 0:
+            raise InvalidArgument(f"arrays must have a vector axis first, not a scalar {a!r}")
+        cols.append((a.reshape(a.shape[0], -1), as_type(t)))
+    if len({c[0].shape[0] for c in cols}) > 1:
+        raise InvalidArgument(f"arrays differ in length: {[c[0].shape[0] for c in cols]!r}")
+    return cols
+
+
+def format_dat(arrays: Any, types: Any) -> str:
+    """The .dat text for raw codes: one line per vector, the flattened arrays one after another.
+
+    ``arrays`` is one (N, ...) array or a sequence of them; ``types`` the matching FixedType(s) (one for all, too).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> print(format_dat([np.array([[4, -1], [3, 0]]), np.array([[1], [2]])], ["ap_fixed<8,6>", "ap_uint<4>"]), end="")
+    1 -0.25 1
+    0.75 0 2
+    """
+    cols = _columns(arrays, types)
+    n = cols[0][0].shape[0]
+    per_col = [np.array(decimal_strings(a, t.frac_bits), dtype=object).reshape(a.shape) for a, t in cols]
+    rows = np.concatenate(per_col, axis=1) if per_col else np.empty((n, 0), dtype=object)
+    return "".join(" ".join(row) + "\n" for row in rows.tolist())
+
+
+def write_dat(path: str | os.PathLike[str], arrays: Any, types: Any) -> None:
+    """Write :func:`format_dat` text to ``path`` atomically."""
+    write_text_atomic(path, format_dat(arrays, types))
+
+
+def parse_dat(text: str, *, source: str = "<string>") -> list[tuple[int, list[tuple[str, int]]]]:
+    """Non-blank, non-comment lines as (line number, [(token, column)]), all of one length (FormatError if not)."""
+    rows = []
+    width: tuple[int, int] | None = None
+    for i, line in enumerate(split_lines(text)):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        tokens = [(m.group(), m.start() + 1) for m in _TOKEN.finditer(line)]
+        if width is None:
+            width = (len(tokens), i + 1)
+        elif len(tokens) != width[0]:
+            raise format_error(
+                source,
+                i + 1,
+                len(line) + 1 if len(tokens) < width[0] else tokens[width[0]][1],
+                f"{len(tokens)} values, but line {width[1]} has {width[0]}",
+            )
+        rows.append((i + 1, tokens))
+    return rows
+
+
+def _float(tok: str, source: str, line: int, col: int) -> float:
+    try:
+        return float(tok)
+    except ValueError:
+        raise format_error(source, line, col, f"{tok!r} is not a number") from None
+
+
+def read_dat(path: str | os.PathLike[str], type: Any = None, *, tb_float32: bool = False) -> np.ndarray:
+    """Read a .dat file as an (N, M) array: float64 values without ``type``, raw codes of ``type`` with it.
+
+    With ``type``, a value exactly on the type's grid and in range becomes its raw code exactly (no float step, so
+    wide types survive); other values are quantized like ``type(double)``, or with ``tb_float32`` like the hls4ml
+    test bench (``type(float(atof(text)))``).
+    """
+    source = os.fspath(path)
+    rows = parse_dat(read_text(path), source=source)
+    m = len(rows[0][1]) if rows else 0
+    if type is None:
+        return np.array(
+            [[_float(t, source, ln, c) for t, c in toks] for ln, toks in rows], dtype=np.float64
+        ).reshape(len(rows), m)
+    return _to_raw(rows, [as_type(type)] * m, source, tb_float32).reshape(len(rows), m)
+
+
+def _to_raw(
+    rows: list[tuple[int, list[tuple[str, int]]]], types: list[FixedType], source: str, tb_float32: bool
+) -> np.ndarray:
+    n, m = len(rows), len(types)
+    wide = any(t.dtype == object for t in types)
+    out = np.zeros((n, m), dtype=object if wide else np.int64)
+    for r, (ln, toks) in enumerate(rows):
+        for k, ((tok, col), t) in enumerate(zip(toks, types)):
+            value = _float(tok, source, ln, col)  # validates the token first
+            exact: Fraction | None = None
+            if not tb_float32 and np.isfinite(value):
+                try:
+                    exact = Fraction(tok) * (Fraction(2) ** t.frac_bits)
+                except (ValueError, ZeroDivisionError):
+                    exact = None
+            if exact is not None and exact.denominator == 1 and t.min_raw <= exact.numerator <= t.max_raw:
+                out[r, k] = exact.numerator
+            else:
+                x = np.float64(np.float32(value)) if tb_float32 else np.float64(value)
+                out[r, k] = t.from_float(np.array([x]))[0]
+    return out
+
+
+def read_dat_tensors(
+    path: str | os.PathLike[str], tensors: Sequence[Any], *, tb_float32: bool = False
+) -> dict[str, np.ndarray]:
+    """Split each line over ``tensors`` (objects with ``name``, ``shape``, ``type``, e.g. ``model.inputs``) as raw
+    codes of each tensor's type, shaped (N, *shape). The line length must equal the tensors' total size.
+    """
+    source = os.fspath(path)
+    rows = parse_dat(read_text(path), source=source)
+    sizes = [int(np.prod(t.shape, dtype=np.int64)) for t in tensors]
+    types: list[FixedType] = []
+    for t, s in zip(tensors, sizes):
+        types += [as_type(t.type)] * s
+    if rows and len(rows[0][1]) != len(types):
+        names = ", ".join(f"{t.name}{tuple(t.shape)}" for t in tensors)
+        raise FormatError(
+            f"{source}:{rows[0][0]}: {len(rows[0][1])} values per line, but {names} need {len(types)}"
+        )
+    flat = _to_raw(rows, types, source, tb_float32)
+    out, start = {}, 0
+    for t, s in zip(tensors, sizes):
+        col = flat[:, start : start + s]
+        out[t.name] = col.astype(as_type(t.type).dtype).reshape(len(rows), *t.shape)
+        start += s
+    return out
