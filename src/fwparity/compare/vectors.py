@@ -214,9 +214,7 @@ def random_vectors(
             raw[rows] = block
         raw = raw.reshape((int(n), *shape))
         if not floats:
-            if not wide:
-                raw = raw.astype(getattr(t, "dtype", np.int64) if width <= 63 else object)
-            result[name] = raw
+            result[name] = raw.astype(np.int64) if width <= 63 else raw
             continue
         ties = ties.reshape(raw.shape)
         if wide:
