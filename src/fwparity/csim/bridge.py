@@ -137,6 +137,9 @@ def generate_bridge(sig: TopSignature, *, define_trace_globals: bool = True, hls
         f'#include "{sig.header}"',
         "",
     ]
+    if sig.namespace:
+        # port types may be typedefs inside the namespace (hls4ml writes defines.h inside it)
+        lines += [f"using namespace {sig.namespace};", ""]
     if define_trace_globals:
         lines += ["void **fwp::trace_ptrs = nullptr;", "long long fwp::trace_vector = 0;", ""]
     if hls4ml_globals:
@@ -201,9 +204,10 @@ def generate_bridge(sig: TopSignature, *, define_trace_globals: bool = True, hls
     return "\n".join(lines) + "\n"
 
 
-def trace_info_source(traces: Sequence[TracePoint]) -> str:
+def trace_info_source(traces: Sequence[TracePoint], namespace: str | None = None) -> str:
     """C++ appended to an instrumented top: describes each trace buffer with the types visible in that unit."""
-    lines = ['extern "C" {', f"int fwp_n_traces() {{ return {len(traces)}; }}"]
+    lines = [f"using namespace {namespace};"] if namespace else []
+    lines += ['extern "C" {', f"int fwp_n_traces() {{ return {len(traces)}; }}"]
     lines.append("void fwp_trace_info(int k, long long *info) {")
     lines.append("    switch (k) {")
     for k, t in enumerate(traces):

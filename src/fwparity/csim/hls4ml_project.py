@@ -116,7 +116,8 @@ def _parse_signature(name: str, header: Path, bridge: Path | None, defines: dict
         else:
             direction = "out" if i == len(params) - 1 else "in"
         args.append(Port(var, ctype, size, direction))
-    return TopSignature(name, tuple(args), f"{name}.h")
+    ns = re.search(rf"\bnamespace\s+(\w+)\s*\{{[^{{}}]*\bvoid\s+{name}\s*\(", text, re.S)
+    return TopSignature(name, tuple(args), f"{name}.h", ns.group(1) if ns else None)
 
 
 def find_hls4ml_project(path: str | os.PathLike[str]) -> Hls4mlProject:
@@ -185,7 +186,7 @@ def instrument_top(project: Hls4mlProject) -> tuple[str, tuple[TracePoint, ...]]
     out_text = text
     for pos, snippet in sorted(inserts, reverse=True):
         out_text = out_text[:pos] + snippet + out_text[pos:]
-    out_text = '#include "fwp_raw.h"\n' + out_text + "\n// fwparity trace description\n" + trace_info_source(traces)
+    out_text = '#include "fwp_raw.h"\n' + out_text + "\n// fwparity trace description\n" + trace_info_source(traces, project.signature.namespace)
     return out_text, tuple(traces)
 
 

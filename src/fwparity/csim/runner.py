@@ -71,6 +71,10 @@ class PortSpec:
         return fixed_type_from_info(self.info)
 
     @property
+    def frac_bits(self) -> int:
+        return self.info[1] - self.info[2]
+
+    @property
     def min_raw(self) -> int:
         return -(1 << (self.width - 1)) if self.signed else 0
 
@@ -265,6 +269,7 @@ class CsimRunner:
         self._traces: list[PortSpec] | None = None
         self._spawned = 0
         self._local: Any = None
+        self._closed = False
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def __enter__(self) -> CsimRunner:
@@ -278,6 +283,8 @@ class CsimRunner:
         for w in self._workers:
             w.close()
         self._workers = []
+        self._local = None
+        self._closed = True
         self._tmp.cleanup()
 
     def _kill_all(self) -> None:
@@ -286,6 +293,8 @@ class CsimRunner:
         self._workers = []
 
     def _ensure_workers(self) -> None:
+        if self._closed:
+            raise InvalidArgument(f"This CsimRunner for {self.library.path.name} is closed; create a new one")
         if self.n_workers == 0:
             if self._local is None:
                 from .. import _build
@@ -337,14 +346,16 @@ class CsimRunner:
     @property
     def ports(self) -> list[PortSpec]:
         """Ports as compiled (starts the workers on first use)."""
-        self._ensure_workers()
+        if self._ports is None:
+            self._ensure_workers()
         assert self._ports is not None
         return self._ports
 
     @property
     def trace_points(self) -> list[PortSpec]:
         """Trace buffers the library offers (empty unless built from an instrumented top)."""
-        self._ensure_workers()
+        if self._traces is None:
+            self._ensure_workers()
         assert self._traces is not None
         return self._traces
 
