@@ -360,7 +360,7 @@ class LinkMap:
             if n is not None and arr.shape[0] != n:
                 raise InvalidArgument(f"Tensor {name!r} has {arr.shape[0]} vectors, others have {n}")
             n = arr.shape[0]
-            flat[name] = arr.reshape(n, -1)
+            flat[name] = arr.reshape(n, t.size)
         n = n or 0
         out = {l.key: np.zeros((n, self.packet_length(l)), dtype=np.uint64) for l in self.links}
         for f in self.fields:
@@ -453,7 +453,10 @@ class LinkMap:
                 e += 1
         n = len(next(iter(per_link.values()))) if per_link else 0
         words = {
-            key: (np.stack(v) if v else np.zeros((0, 1), dtype=np.uint64)) for key, v in per_link.items()
+            link.key: np.stack(per_link[link.key])
+            if per_link[link.key]
+            else np.zeros((0, self.packet_length(link)), dtype=np.uint64)
+            for link in self.links
         }
         out: dict[str, np.ndarray] = {}
         for t in self.tensors:
@@ -474,10 +477,11 @@ class LinkMap:
                         vals = [v - (1 << width) if v >> (width - 1) else v for v in vals]
                     dst[:, elem] = np.array(vals, dtype=object)
                 else:
-                    raw = ((col >> np.uint64(b)) & np.uint64(mask)).astype(np.int64)
-                    if t.type.signed:
-                        raw = np.where(raw >> (width - 1) & 1, raw - (1 << width), raw)
-                    dst[:, elem] = raw
+                    bits = (col >> np.uint64(b)) & np.uint64(mask)
+                    if t.type.signed:  # sign-extend in wrapping uint64 arithmetic: (v ^ s) - s
+                        sign = np.uint64(1 << (width - 1))
+                        bits = (bits ^ sign) - sign
+                    dst[:, elem] = bits.view(np.int64)
         return {name: arr.reshape(n, *self.tensor(name).shape) for name, arr in out.items()}
 
 
