@@ -127,7 +127,7 @@ def _reference(inp: dict[str, np.ndarray], weights: np.ndarray) -> dict[str, np.
     x, g = inp["x"].astype(np.int64), inp["g"].astype(np.int64)
     acc_t = FixedType.parse("ap_fixed<18,6>")
     sum_t = FixedType.parse("ap_fixed<40,25>")  # holds acc + x*w exactly: F = 12 (acc) vs 8 + 7 (product) -> 15
-    prod_t = FixedType.parse("ap_fixed<40,16>")  # g*acc: F = 4 + 12 = 16
+    prod_t = FixedType.parse("ap_fixed<40,24>")  # g*acc: F = 4 + 12 = 16
     out_t = FixedType.parse("ap_fixed<10,4,AP_RND,AP_SAT>")
     y = np.zeros((len(x), 3), dtype=np.int64)
     for j in range(3):
