@@ -44,8 +44,27 @@ def _cmd_selftest(args: argparse.Namespace) -> int:
 _cmd_emulate = _not_yet("emulate")
 _cmd_validate = _not_yet("validate")
 _cmd_fuzz = _not_yet("fuzz")
-_cmd_vectors_info = _not_yet("vectors info")
-_cmd_vectors_convert = _not_yet("vectors convert")
+
+
+def _cmd_vectors_info(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .vectors import info, render_info
+
+    console = Console()
+    for renderable in render_info(info(args.file)):
+        console.print(renderable)
+    return EXIT_OK
+
+
+def _cmd_vectors_convert(args: argparse.Namespace) -> int:
+    from .vectors import convert
+
+    for path in convert(args.input, args.output, to=args.to, link_map=args.link_map):
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
 _cmd_report = _not_yet("report")
 _cmd_demo = _not_yet("demo")
 
