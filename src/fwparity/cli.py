@@ -65,7 +65,18 @@ def _cmd_vectors_convert(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_cmd_report = _not_yet("report")
+def _cmd_report(args: argparse.Namespace) -> int:
+    """Re-render a report.json: the terminal summary, and report.html with ``--html``. A bad file exits 2."""
+    from .report import read_json, render_terminal, write_html
+
+    comparison = read_json(args.report)  # FormatError -> exit 2 with the message, via main()
+    render_terminal(comparison)
+    if args.html:
+        path = write_html(comparison, args.html)
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
 _cmd_demo = _not_yet("demo")
 
 

@@ -40,15 +40,27 @@ REPORT_SCHEMA_1 = {
         "vectors": {
             "type": "object",
             "required": ["count", "source", "seed"],
-            "properties": {"count": _INT, "source": {"type": "string"}, "seed": {"type": ["integer", "null"]}},
+            "properties": {
+                "count": _INT,
+                "source": {"type": "string"},
+                "seed": {"type": ["integer", "null"]},
+            },
         },
         "status": {"enum": ["parity", "mismatch"]},
         "comparisons": {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["expected", "actual", "vectors", "mismatched_vectors", "mismatched_elements",
-                             "max_abs_lsb", "first_divergent_layer", "mismatches"],
+                "required": [
+                    "expected",
+                    "actual",
+                    "vectors",
+                    "mismatched_vectors",
+                    "mismatched_elements",
+                    "max_abs_lsb",
+                    "first_divergent_layer",
+                    "mismatches",
+                ],
                 "properties": {
                     "expected": {"type": "string"},
                     "actual": {"type": "string"},
@@ -61,11 +73,24 @@ REPORT_SCHEMA_1 = {
                         "type": "array",
                         "items": {
                             "type": "object",
-                            "required": ["vector", "output", "index", "expected_raw", "actual_raw", "delta_lsb",
-                                         "xor_bits", "class"],
+                            "required": [
+                                "vector",
+                                "output",
+                                "index",
+                                "expected_raw",
+                                "actual_raw",
+                                "delta_lsb",
+                                "xor_bits",
+                                "class",
+                            ],
                             "properties": {
-                                "vector": _INT, "output": {"type": "string"}, "index": _INT,
-                                "expected_raw": _INT, "actual_raw": _INT, "delta_lsb": _INT, "xor_bits": _INT,
+                                "vector": _INT,
+                                "output": {"type": "string"},
+                                "index": _INT,
+                                "expected_raw": _INT,
+                                "actual_raw": _INT,
+                                "delta_lsb": _INT,
+                                "xor_bits": _INT,
                                 "class": {"enum": ["rounding", "overflow", "saturation", "other"]},
                             },
                         },
@@ -79,13 +104,18 @@ REPORT_SCHEMA_1 = {
 
 def _comparison(mismatch: bool = True) -> Comparison:
     wide = (1 << 99) - 1
-    ref = Run("reference",
-              {"y": np.array([[1, 2], [3, 4], [5, 6]]), "w": np.array([[wide], [0], [7]], dtype=object)},
-              trace={"fc": np.array([[1], [2], [3]]), "y": np.array([[1, 2], [3, 4], [5, 6]])},
-              overflows={"fc": 4, "y": 0}, seconds=0.25)
+    ref = Run(
+        "reference",
+        {"y": np.array([[1, 2], [3, 4], [5, 6]]), "w": np.array([[wide], [0], [7]], dtype=object)},
+        trace={"fc": np.array([[1], [2], [3]]), "y": np.array([[1, 2], [3, 4], [5, 6]])},
+        overflows={"fc": 4, "y": 0},
+        seconds=0.25,
+    )
     dut_y = np.array([[1, 2], [3, 5], [5, 6]]) if mismatch else ref.outputs["y"].copy()
     dut_w = np.array([[-1], [0], [7]], dtype=object) if mismatch else ref.outputs["w"].copy()
-    csim = Run("csim", {"y": dut_y, "w": dut_w}, trace={"fc": np.array([[1], [2], [3]]), "y": dut_y}, seconds=1.5)
+    csim = Run(
+        "csim", {"y": dut_y, "w": dut_w}, trace={"fc": np.array([[1], [2], [3]]), "y": dut_y}, seconds=1.5
+    )
     rtl = Run("rtl", {"y": ref.outputs["y"].copy(), "w": ref.outputs["w"].copy()}, seconds=2.0)
     return compare_runs(
         [ref, csim, rtl],
@@ -103,8 +133,10 @@ def test_to_json_matches_schema_1():
     jsonschema.validate(data, REPORT_SCHEMA_1)
     assert data["status"] == "mismatch"
     assert data["vectors"] == {"count": 3, "source": "vectors.h5", "seed": 42}
-    assert [(p["expected"], p["actual"], p["mismatched_vectors"], p["first_divergent_layer"])
-            for p in data["comparisons"]] == [("reference", "csim", 2, "y"), ("reference", "rtl", 0, None)]
+    assert [
+        (p["expected"], p["actual"], p["mismatched_vectors"], p["first_divergent_layer"])
+        for p in data["comparisons"]
+    ] == [("reference", "csim", 2, "y"), ("reference", "rtl", 0, None)]
 
 
 def test_schema_check_rejects_a_broken_report():
@@ -130,7 +162,11 @@ def test_wide_raw_codes_survive_json_exactly():
     data = json.loads(json.dumps(_comparison().to_json()))
     (m,) = [m for m in data["comparisons"][0]["mismatches"] if m["output"] == "w"]
     assert (m["expected_raw"], m["actual_raw"], m["delta_lsb"], m["class"]) == (
-        (1 << 99) - 1, -1, -(1 << 99), "saturation")
+        (1 << 99) - 1,
+        -1,
+        -(1 << 99),
+        "saturation",
+    )
 
 
 def test_metadata():
@@ -142,15 +178,41 @@ def test_metadata():
 
 def test_minimal_schema_1_file_from_another_tool_is_read():
     data = {
-        "schema": 1, "fwparity_version": "0.0", "model": {"name": "m", "sha256": None},
-        "vectors": {"count": 2, "source": "x", "seed": None}, "status": "mismatch",
-        "comparisons": [{"expected": "a", "actual": "b", "vectors": 2, "mismatched_vectors": 1,
-                         "mismatched_elements": 1, "max_abs_lsb": 1, "first_divergent_layer": None,
-                         "mismatches": [{"vector": 1, "output": "y", "index": 0, "expected_raw": 3,
-                                         "actual_raw": 4, "delta_lsb": 1, "xor_bits": 7, "class": "rounding"}]}],
+        "schema": 1,
+        "fwparity_version": "0.0",
+        "model": {"name": "m", "sha256": None},
+        "vectors": {"count": 2, "source": "x", "seed": None},
+        "status": "mismatch",
+        "comparisons": [
+            {
+                "expected": "a",
+                "actual": "b",
+                "vectors": 2,
+                "mismatched_vectors": 1,
+                "mismatched_elements": 1,
+                "max_abs_lsb": 1,
+                "first_divergent_layer": None,
+                "mismatches": [
+                    {
+                        "vector": 1,
+                        "output": "y",
+                        "index": 0,
+                        "expected_raw": 3,
+                        "actual_raw": 4,
+                        "delta_lsb": 1,
+                        "xor_bits": 7,
+                        "class": "rounding",
+                    }
+                ],
+            }
+        ],
     }
     c = Comparison.from_json(data)
-    assert (c.status, c.pairs[0].classes["rounding"], c.pairs[0].mismatches[0].highest_bit) == ("mismatch", 1, 2)
+    assert (c.status, c.pairs[0].classes["rounding"], c.pairs[0].mismatches[0].highest_bit) == (
+        "mismatch",
+        1,
+        2,
+    )
 
 
 def _broken(path: tuple, value: object) -> dict:
@@ -169,20 +231,36 @@ def _broken(path: tuple, value: object) -> dict:
     "data, message",
     [
         pytest.param([1], "r.json: expected a JSON object at the top level, not list", id="not-object"),
-        pytest.param({"status": "parity"}, "r.json: no 'schema' field; this is not a fwparity report.json",
-                     id="no-schema"),
-        pytest.param(_broken(("schema",), 2), "r.json: schema=2 is not supported; this fwparity reads schema 1",
-                     id="schema-2"),
+        pytest.param(
+            {"status": "parity"},
+            "r.json: no 'schema' field; this is not a fwparity report.json",
+            id="no-schema",
+        ),
+        pytest.param(
+            _broken(("schema",), 2),
+            "r.json: schema=2 is not supported; this fwparity reads schema 1",
+            id="schema-2",
+        ),
         pytest.param(_broken(("model",), KeyError), "r.json: missing field 'model'", id="no-model"),
-        pytest.param(_broken(("vectors", "count"), "3"),
-                     "r.json: field vectors.'count' has the wrong type (str)", id="count-str"),
-        pytest.param(_broken(("status",), "ok"), "r.json: status='ok' is neither 'parity' nor 'mismatch'",
-                     id="status"),
-        pytest.param(_broken(("comparisons", 0, "mismatches", 0, "class"), "rounded"),
-                     "r.json: comparisons[0].mismatches[0].'class'='rounded' is not one of rounding, overflow, "
-                     "saturation, other", id="class"),
-        pytest.param(_broken(("comparisons", 0, "first_divergent_layer"), KeyError),
-                     "r.json: missing field comparisons[0].'first_divergent_layer'", id="no-layer"),
+        pytest.param(
+            _broken(("vectors", "count"), "3"),
+            "r.json: field vectors.'count' has the wrong type (str)",
+            id="count-str",
+        ),
+        pytest.param(
+            _broken(("status",), "ok"), "r.json: status='ok' is neither 'parity' nor 'mismatch'", id="status"
+        ),
+        pytest.param(
+            _broken(("comparisons", 0, "mismatches", 0, "class"), "rounded"),
+            "r.json: comparisons[0].mismatches[0].'class'='rounded' is not one of rounding, overflow, "
+            "saturation, other",
+            id="class",
+        ),
+        pytest.param(
+            _broken(("comparisons", 0, "first_divergent_layer"), KeyError),
+            "r.json: missing field comparisons[0].'first_divergent_layer'",
+            id="no-layer",
+        ),
     ],
 )
 def test_from_json_refuses(data, message):

@@ -29,14 +29,31 @@ def test_same_seed_same_vectors_other_seed_other_vectors():
 def test_mix_proportions():
     assert len(VECTOR_MIX) == 20
     assert {k: VECTOR_MIX.count(k) for k in set(VECTOR_MIX)} == {
-        "uniform": 7, "near_zero": 2, "full_scale": 2, "lsb": 2, "table": 3, "spread": 2, "tie": 2}
+        "uniform": 7,
+        "near_zero": 2,
+        "full_scale": 2,
+        "lsb": 2,
+        "table": 3,
+        "spread": 2,
+        "tie": 2,
+    }
     assert set(VECTOR_MIX[:7]) == set(VECTOR_MIX)  # seven vectors already cover every category
 
 
 @pytest.mark.parametrize(
     "type_text",
-    [pytest.param(t, id=t) for t in ("ap_fixed<8,3>", "ap_ufixed<4,2>", "ap_fixed<1,1>", "ap_uint<1>",
-                                      "ap_fixed<16,6,AP_RND,AP_SAT>", "ap_int<63>", "ap_fixed<18,-2>")],
+    [
+        pytest.param(t, id=t)
+        for t in (
+            "ap_fixed<8,3>",
+            "ap_ufixed<4,2>",
+            "ap_fixed<1,1>",
+            "ap_uint<1>",
+            "ap_fixed<16,6,AP_RND,AP_SAT>",
+            "ap_int<63>",
+            "ap_fixed<18,-2>",
+        )
+    ],
 )
 def test_raw_codes_stay_in_range(type_text):
     t = FixedType.parse(type_text)
@@ -52,7 +69,8 @@ def test_categories_ap_fixed_8_3():
     assert set(raw[_rows("lsb")].ravel().tolist()) == {-1, 0, 1}
     near = raw[_rows("near_zero")]
     assert -16 <= int(near.min()) and int(near.max()) <= 16
-    # landmarks for F=5: the dead-zone edges +-16/1024 and +-8/1024 are raw floor(+-0.5), floor(+-0.25) = 0 or -1,
+    # landmarks for F=5: the dead-zone edges +-16/1024 and +-8/1024 are raw floor(+-0.5), floor(+-0.25) =
+    # 0 or -1,
     # each +-1; +-8 and +-16 are outside the range; tanh's +4 is raw 128 (only 127 survives), -4 is raw -128.
     assert set(raw[_rows("table")].ravel().tolist()) == {-2, -1, 0, 1, 127, -128, -127}
     for row in raw[_rows("spread")]:
@@ -66,9 +84,21 @@ def test_categories_ap_fixed_8_3():
 def test_table_landmarks_from_the_model():
     from fwparity.model import Layer, Model, Tensor
 
-    model = Model("m", [Tensor("x", (8,), "ap_fixed<16,6>")],
-                  [Layer("t", "tanh", ["x"], (8,), {"table": "ap_fixed<18,8>", "result": "ap_fixed<16,6>"},
-                         options={"table_size": 256})], ["t"])
+    model = Model(
+        "m",
+        [Tensor("x", (8,), "ap_fixed<16,6>")],
+        [
+            Layer(
+                "t",
+                "tanh",
+                ["x"],
+                (8,),
+                {"table": "ap_fixed<18,8>", "result": "ap_fixed<16,6>"},
+                options={"table_size": 256},
+            )
+        ],
+        ["t"],
+    )
     raw = random_vectors(model, 100, seed=0)["x"]
     # F=10; tanh with N=256: dead-zone edge 8/256 -> raw 32, range end 4 -> 4096, twice it 8 -> 8192.
     expected = {0}
@@ -83,7 +113,18 @@ def test_table_landmarks_from_the_model():
 def test_default_landmarks_cover_sigmoid_and_tanh():
     raw = random_vectors({"x": ((64,), "ap_fixed<16,6>")}, 60, seed=5)["x"]
     got = set(raw[_rows("table", 60)].ravel().tolist())
-    for landmark in (16, -16, 8, -8, 8192, -8192, 4096, -4096, 16384, -16384):  # 16/1024, 8/1024, 8, 4, 16 at F=10
+    for landmark in (
+        16,
+        -16,
+        8,
+        -8,
+        8192,
+        -8192,
+        4096,
+        -4096,
+        16384,
+        -16384,
+    ):  # 16/1024, 8/1024, 8, 4, 16 at F=10
         assert landmark in got or landmark - 1 in got or landmark + 1 in got
 
 
@@ -112,16 +153,38 @@ def test_floats_hit_ties_and_the_range_ends_exactly():
 @pytest.mark.parametrize(
     "args, kwargs, exc, message",
     [
-        pytest.param(({"x": ((2,), "ap_int<8>")}, -1), {"seed": 0}, InvalidArgument, "n must be at least 0, not n=-1",
-                     id="n-negative"),
-        pytest.param(({"x": ((2,), "ap_int<8>")}, 2.5), {"seed": 0}, InvalidType, "n must be an integer, not n=2.5",
-                     id="n-float"),
-        pytest.param(({"x": ((2,), "ap_int<8>")}, 2), {"seed": None}, InvalidType,
-                     "seed must be an integer, not seed=None", id="seed-none"),
-        pytest.param((42, 2), {"seed": 0}, InvalidType,
-                     "model_or_input_tensors must be a Model, a list of Tensors or a dict name -> (shape, type), "
-                     "not 42", id="source"),
-        pytest.param(({}, 2), {"seed": 0}, InvalidArgument, "model_or_input_tensors={} has no inputs", id="empty"),
+        pytest.param(
+            ({"x": ((2,), "ap_int<8>")}, -1),
+            {"seed": 0},
+            InvalidArgument,
+            "n must be at least 0, not n=-1",
+            id="n-negative",
+        ),
+        pytest.param(
+            ({"x": ((2,), "ap_int<8>")}, 2.5),
+            {"seed": 0},
+            InvalidType,
+            "n must be an integer, not n=2.5",
+            id="n-float",
+        ),
+        pytest.param(
+            ({"x": ((2,), "ap_int<8>")}, 2),
+            {"seed": None},
+            InvalidType,
+            "seed must be an integer, not seed=None",
+            id="seed-none",
+        ),
+        pytest.param(
+            (42, 2),
+            {"seed": 0},
+            InvalidType,
+            "model_or_input_tensors must be a Model, a list of Tensors or a dict name -> (shape, type), "
+            "not 42",
+            id="source",
+        ),
+        pytest.param(
+            ({}, 2), {"seed": 0}, InvalidArgument, "model_or_input_tensors={} has no inputs", id="empty"
+        ),
     ],
 )
 def test_invalid_calls(args, kwargs, exc, message):

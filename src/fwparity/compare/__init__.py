@@ -37,7 +37,16 @@ __all__ = [
     "random_vectors",
 ]
 
-for _obj in (Mismatch, OutputStats, LayerStats, PairComparison, classify_mismatch, compare_bits, Comparison,
-             compare_runs, random_vectors):
+for _obj in (
+    Mismatch,
+    OutputStats,
+    LayerStats,
+    PairComparison,
+    classify_mismatch,
+    compare_bits,
+    Comparison,
+    compare_runs,
+    random_vectors,
+):
     _obj.__module__ = __name__
 del _obj

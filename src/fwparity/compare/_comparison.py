@@ -1,8 +1,9 @@
-"""Comparison: every backend pair of one validation run plus the metadata a report needs, and report.json schema 1.
+"""Comparison: every backend pair of one validation run plus the metadata a report needs (report.json
+schema 1).
 
 :func:`compare_runs` builds one from the :class:`RunResult` of each backend; :meth:`Comparison.to_json` /
-:meth:`Comparison.from_json` are report.json (DESIGN.md, schema 1) in both directions, so a report written today can
-be re-rendered later with ``fwparity report``.
+:meth:`Comparison.from_json` are report.json (DESIGN.md, schema 1) in both directions, so a report written
+today can be re-rendered later with ``fwparity report``.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ def _version() -> str:
 class Comparison:
     """The comparisons of one validation run (each backend against the expected one) and their context.
 
-    ``inputs`` holds the raw input codes of the first mismatching vectors (vector index -> input name -> nested
-    list), so a report shows what to replay; ``overflows`` is the reference's count of wrapped or saturated values
-    per layer, which often explains a mismatch before any bit is looked at.
+    ``inputs`` holds the raw input codes of the first mismatching vectors (vector index -> input name ->
+    nested list), so a report shows what to replay; ``overflows`` is the reference's count of wrapped or
+    saturated values per layer, which often explains a mismatch before any bit is looked at.
 
     Examples
     --------
@@ -91,8 +92,8 @@ class Comparison:
     def from_json(cls, data: Any, *, source: str = "report") -> Comparison:
         """Read report.json data (a parsed dict); FormatError naming the field when it is not schema 1.
 
-        Only the DESIGN.md fields are required; the extras default to empty, so a minimal schema-1 file written by
-        another tool still renders.
+        Only the DESIGN.md fields are required; the extras default to empty, so a minimal schema-1 file
+        written by another tool still renders.
         """
         _check_report(data, source)
         inputs = data.get("inputs") or {}
@@ -118,7 +119,8 @@ def _check_report(data: Any, source: str) -> None:
         raise FormatError(f"{source}: no 'schema' field; this is not a fwparity report.json")
     if data["schema"] != SCHEMA_VERSION:
         raise FormatError(
-            f"{source}: schema={data['schema']!r} is not supported; this fwparity reads schema {SCHEMA_VERSION}"
+            f"{source}: schema={data['schema']!r} is not supported; "
+            f"this fwparity reads schema {SCHEMA_VERSION}"
         )
 
     def need(obj: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
@@ -199,7 +201,8 @@ def compare_runs(
     >>> import numpy as np
     >>> from types import SimpleNamespace as Run
     >>> from fwparity.compare import compare_runs
-    >>> ref = Run(backend="reference", outputs={"y": np.array([[3], [4]])}, trace={}, overflows={"fc": 2}, seconds=0.0)
+    >>> ref = Run(backend="reference", outputs={"y": np.array([[3], [4]])}, trace={}, overflows={"fc": 2},
+    ...           seconds=0.0)
     >>> dut = Run(backend="csim", outputs={"y": np.array([[3], [5]])}, trace={}, overflows={}, seconds=0.0)
     >>> c = compare_runs([ref, dut], inputs={"x": np.array([[1, 2], [7, -8]])},
     ...                  output_types={"y": "ap_fixed<8,3>"}, model_name="tiny")

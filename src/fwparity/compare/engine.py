@@ -1,30 +1,30 @@
 """The comparison engine: raw integers from two backends in, a :class:`PairComparison` out.
 
-Everything here works on raw integer codes, never on floats: two backends agree when their codes are identical,
-and a difference is measured in LSBs of the output type (``delta_lsb = actual_raw - expected_raw``). The engine
-is modelled on the CMS L1 trigger DQM "data vs emulator" comparisons: exact counts per output, per element and
-per vector, a short list of the first mismatches with exact totals next to it, and a class for each mismatch that
-hints at its cause.
+Everything here works on raw integer codes, never on floats: two backends agree when their codes are
+identical, and a difference is measured in LSBs of the output type (``delta_lsb = actual_raw -
+expected_raw``). The engine is modelled on the CMS L1 trigger DQM "data vs emulator" comparisons: exact counts
+per output, per element and per vector, a short list of the first mismatches with exact totals next to it, and
+a class for each mismatch that hints at its cause.
 
 Mismatch classes
 ----------------
-Let ``T`` be the output type (``W = T.width``, ``lo = T.min_raw``, ``hi = T.max_raw``), ``e`` and ``a`` the expected
-and actual raw codes and ``d = a - e``. The first rule that applies wins:
+Let ``T`` be the output type (``W = T.width``, ``lo = T.min_raw``, ``hi = T.max_raw``), ``e`` and ``a`` the
+expected and actual raw codes and ``d = a - e``. The first rule that applies wins:
 
 ============== ===============================================================================================
 class          rule
 ============== ===============================================================================================
 ``rounding``   ``|d| == 1``: the two sides quantized the same value to neighbouring codes (a Q-mode or
                precision difference, e.g. AP_TRN against AP_RND, or a product quantized in a different place).
-``overflow``   ``d`` is a nonzero multiple of ``2**W``: the same W-bit pattern read with a different extension, or
-               one side wrapped a value the other kept (only possible when a backend hands back a raw outside
-               ``[lo, hi]``, e.g. an unsigned pattern of a signed type).
+``overflow``   ``d`` is a nonzero multiple of ``2**W``: the same W-bit pattern read with a different
+               extension, or one side wrapped a value the other kept (only possible when a backend hands back
+               a raw outside ``[lo, hi]``, e.g. an unsigned pattern of a signed type).
 ``saturation`` one side sits on a rail of ``T`` and the other does not: the rails are ``hi`` and ``lo`` (and
                ``lo + 1`` for a signed AP_SAT_SYM type, its symmetric minimum). The other side must be inside
-               the range or beyond *that same* rail (an unclipped wider value); a value beyond the opposite rail is
-               ``other``. This is what one side clipping while the other wrapped (AP_SAT against AP_WRAP) or
-               overflowed an intermediate looks like. The rails are those of ``T`` whatever its overflow mode,
-               because the clipping may happen in an earlier layer with a saturating type.
+               the range or beyond *that same* rail (an unclipped wider value); a value beyond the opposite
+               rail is ``other``. This is what one side clipping while the other wrapped (AP_SAT against
+               AP_WRAP) or overflowed an intermediate looks like. The rails are those of ``T`` whatever its
+               overflow mode, because the clipping may happen in an earlier layer with a saturating type.
 ``other``      anything else.
 ============== ===============================================================================================
 
@@ -32,10 +32,10 @@ Examples for ``ap_fixed<8,3>`` (``lo = -128``, ``hi = 127``): ``(5, 6)`` roundin
 ``(127, -120)`` saturation; ``(-128, 40)`` saturation; ``(127, -200)`` other (beyond the opposite rail);
 ``(5, 9)`` other.
 
-``xor_bits`` is the XOR of the two codes as unsigned W-bit patterns (``v mod 2**W``). When a side is outside the
-type's range the patterns are widened to the narrowest two's-complement width holding both, so the XOR still
-shows the bits that differ (this is the only case in which ``overflow`` can occur). ``highest_bit`` is the index
-of its highest set bit.
+``xor_bits`` is the XOR of the two codes as unsigned W-bit patterns (``v mod 2**W``). When a side is outside
+the type's range the patterns are widened to the narrowest two's-complement width holding both, so the XOR
+still shows the bits that differ (this is the only case in which ``overflow`` can occur). ``highest_bit`` is
+the index of its highest set bit.
 """
 
 from __future__ import annotations
@@ -69,8 +69,8 @@ _INT64_SAFE = 1 << 62
 class Mismatch:
     """One differing element: where it is, both raw codes, and how they differ.
 
-    ``index`` is the flat (C-order) index of the element inside one vector's output, so ``(vector, output, index)``
-    finds it in any backend's output array reshaped to ``(N, -1)``.
+    ``index`` is the flat (C-order) index of the element inside one vector's output, so ``(vector, output,
+    index)`` finds it in any backend's output array reshaped to ``(N, -1)``.
     """
 
     vector: int
@@ -84,7 +84,7 @@ class Mismatch:
     cls: str
 
     def to_json(self) -> dict[str, Any]:
-        """The report.json ``mismatches`` entry (schema 1); ``class`` is a Python keyword, hence ``cls`` here."""
+        """The report.json ``mismatches`` entry (schema 1); ``class`` is a Python keyword, hence ``cls``."""
         return {
             "vector": self.vector,
             "output": self.output,
@@ -119,9 +119,10 @@ class OutputStats:
     """Exact counts for one output of one backend pair.
 
     ``elements`` maps a flat element index to its number of mismatched vectors, ``bit_flips`` maps it to the
-    number of mismatches in which each bit differs (index 0 is the LSB; the list has ``xor_width`` entries), and
-    ``delta_histogram`` maps a signed bucket ``k`` to a count: ``k = sign(d) * d.bit_length()``, so bucket 1 is
-    ``d = +1``, bucket 2 is ``d`` in ``[2, 3]``, bucket -3 is ``d`` in ``[-7, -4]``. Only nonzero entries are kept.
+    number of mismatches in which each bit differs (index 0 is the LSB; the list has ``xor_width`` entries),
+    and ``delta_histogram`` maps a signed bucket ``k`` to a count: ``k = sign(d) * d.bit_length()``, so bucket
+    1 is ``d = +1``, bucket 2 is ``d`` in ``[2, 3]``, bucket -3 is ``d`` in ``[-7, -4]``. Only nonzero entries
+    are kept.
     """
 
     name: str
@@ -208,8 +209,8 @@ class LayerStats:
 class PairComparison:
     """The result of comparing one backend (``actual``) against another (``expected``) on the same vectors.
 
-    Totals are exact; ``mismatches`` lists only the first ``max_listed`` (ordered by vector, then output in model
-    order, then element index) and ``vector_counts`` only the first ``max_listed`` mismatching vectors.
+    Totals are exact; ``mismatches`` lists only the first ``max_listed`` (ordered by vector, then output in
+    model order, then element index) and ``vector_counts`` only the first ``max_listed`` mismatching vectors.
     """
 
     expected: str
@@ -281,7 +282,9 @@ class PairComparison:
             within_tolerance=int(data.get("within_tolerance", 0)),
             tolerance_lsb=int(data.get("tolerance_lsb", 0)),
             max_listed=int(data.get("max_listed", len(data["mismatches"]))),
-            classes={str(k): int(v) for k, v in data.get("classes", _count_classes(data["mismatches"])).items()},
+            classes={
+                str(k): int(v) for k, v in data.get("classes", _count_classes(data["mismatches"])).items()
+            },
             vector_counts={int(v): int(n) for v, n in data.get("vector_counts", [])},
             first_mismatched_vectors=[int(v) for v in data.get("first_mismatched_vectors", [])],
             outputs={str(k): OutputStats.from_json(str(k), v) for k, v in data.get("outputs", {}).items()},
@@ -292,16 +295,16 @@ class PairComparison:
 
 
 def _count_classes(mismatches: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    # A minimal schema-1 file without the "classes" extra: count what is listed (a lower bound, stated in the docs).
+    # A minimal schema-1 file without the "classes" extra: count what is listed (a lower bound; see the docs).
     counts = dict.fromkeys(MISMATCH_CLASSES, 0)
     for m in mismatches:
         counts[str(m["class"])] = counts.get(str(m["class"]), 0) + 1
     return counts
 
 
-# ---------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Type helpers
-# ---------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 def _as_type(value: Any, what: str) -> Any:
@@ -353,7 +356,7 @@ def classify_mismatch(expected_raw: int, actual_raw: int, fixed_type: Any) -> st
 
 
 def _classify(ev: np.ndarray, av: np.ndarray, delta: np.ndarray, t: Any) -> np.ndarray:
-    """Vectorised class codes (indices into MISMATCH_CLASSES) for differing pairs; works on int64 or object."""
+    """Vectorised class codes (indices into MISMATCH_CLASSES) of differing pairs, on int64 or object."""
     lo, hi, sym = _rails(t)
     absd = np.abs(delta)
     rounding = absd == 1
@@ -376,12 +379,7 @@ def _classify(ev: np.ndarray, av: np.ndarray, delta: np.ndarray, t: Any) -> np.n
     a_not_above = np.asarray(av <= hi, dtype=bool)
     e_not_below = np.asarray(ev >= lo, dtype=bool)
     e_not_above = np.asarray(ev <= hi, dtype=bool)
-    saturation = (
-        (e_hi & a_not_below)
-        | (e_lo & a_not_above)
-        | (a_hi & e_not_below)
-        | (a_lo & e_not_above)
-    )
+    saturation = (e_hi & a_not_below) | (e_lo & a_not_above) | (a_hi & e_not_below) | (a_lo & e_not_above)
     saturation &= ~rounding & ~overflow
     codes = np.full(delta.shape, 3, dtype=np.int8)
     codes[saturation] = 2
@@ -404,9 +402,9 @@ def _pattern_width(t: Any, values: Sequence[np.ndarray]) -> int:
     return width
 
 
-# ---------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # The engine
-# ---------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 def _as_raw(arr: Any, what: str) -> np.ndarray:
@@ -574,7 +572,7 @@ def compare_bits(
         per_vector += vec_counts
         out.max_abs_lsb = int(absd.max())
         max_abs = max(max_abs, out.max_abs_lsb)
-        for code, count in zip(*np.unique(codes, return_counts=True)):
+        for code, count in zip(*np.unique(codes, return_counts=True), strict=True):
             out.classes[MISMATCH_CLASSES[int(code)]] = int(count)
             totals[MISMATCH_CLASSES[int(code)]] += int(count)
         el_counts = np.bincount(el_idx, minlength=m_el)
@@ -584,7 +582,7 @@ def compare_bits(
         buckets = _bit_length(absd, max(1, out.max_abs_lsb.bit_length())) * np.where(
             np.asarray(delta < 0, dtype=bool), -1, 1
         )
-        for k, count in zip(*np.unique(buckets, return_counts=True)):
+        for k, count in zip(*np.unique(buckets, return_counts=True), strict=True):
             out.delta_histogram[int(k)] = int(count)
         # nonzero() yields vector-major order, so the first max_listed here are this output's earliest ones.
         for j in range(min(max_listed, len(ev))):

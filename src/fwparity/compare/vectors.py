@@ -1,14 +1,14 @@
 """Random input vectors that go where fixed-point firmware breaks, deterministic from a seed.
 
-Uniform random codes rarely hit the places where two implementations of the same model disagree: the ends of the
-range (saturation against wrapping), ±1 LSB (rounding), the dead zone and the edges of the activation tables, or
-the logit spreads that overflow hls4ml's stable-softmax ``inp_norm_t``. :func:`random_vectors` mixes those cases
-into otherwise uniform vectors. Each vector gets one *category*, by its index modulo 20 (so the first seven
-vectors already cover every category and any ``n >= 20`` keeps the proportions):
+Uniform random codes rarely hit the places where two implementations of the same model disagree: the ends of
+the range (saturation against wrapping), ±1 LSB (rounding), the dead zone and the edges of the activation
+tables, or the logit spreads that overflow hls4ml's stable-softmax ``inp_norm_t``. :func:`random_vectors`
+mixes those cases into otherwise uniform vectors. Each vector gets one *category*, by its index modulo 20 (so
+the first seven vectors already cover every category and any ``n >= 20`` keeps the proportions):
 
-============== ======== ==========================================================================================
+============== ======== ======================================================================================
 category       share    each element is ...
-============== ======== ==========================================================================================
+============== ======== ======================================================================================
 ``uniform``    7 / 20   uniform over ``[min_raw, max_raw]``
 ``near_zero``  2 / 20   uniform over raw ``[-16, 16]`` (clipped to the range)
 ``full_scale`` 2 / 20   one of ``min_raw, min_raw+1, max_raw-1, max_raw``; with ``floats=True`` also one LSB
@@ -16,19 +16,19 @@ category       share    each element is ...
                         overflow mode
 ``lsb``        2 / 20   one of raw ``-1, 0, +1`` (``0, 1`` for unsigned types)
 ``table``      3 / 20   a code at or one LSB around a table landmark: the trunc-toward-zero dead zone edge
-                        ``±16/N`` (sigmoid-like, ``±8/N`` for tanh), zero, the table range ends ``±8`` (``±4`` for
-                        tanh) and twice them; ``N`` and the kinds come from the model's table layers (default
-                        a sigmoid and a tanh with N = 1024)
+                        ``±16/N`` (sigmoid-like, ``±8/N`` for tanh), zero, the table range ends ``±8`` (``±4``
+                        for tanh) and twice them; ``N`` and the kinds come from the model's table layers
+                        (default a sigmoid and a tanh with N = 1024)
 ``spread``     2 / 20   one peak element and the rest far below it: either peak at ``max_raw`` and the rest
-                        near ``min_raw`` (the largest softmax spread), or the rest exactly ``2**(W-1)`` raw below
-                        the peak, ±1 (the spread where ``ap_ufixed<W-1,I-1>`` inp_norm_t wraps)
-``tie``        2 / 20   with ``floats=True``: exactly halfway between two codes, ``(raw + 1/2) * 2**-F``, to test
-                        the input quantizer's tie rule; without ``floats`` (or when ``W >= 53``, where the half-way
-                        value is not a double) uniform
-============== ======== ==========================================================================================
+                        near ``min_raw`` (the largest softmax spread), or the rest exactly ``2**(W-1)`` raw
+                        below the peak, ±1 (the spread where ``ap_ufixed<W-1,I-1>`` inp_norm_t wraps)
+``tie``        2 / 20   with ``floats=True``: exactly halfway between two codes, ``(raw + 1/2) * 2**-F``,
+                        to test the input quantizer's tie rule; without ``floats`` (or when ``W >= 53``,
+                        where the half-way value is not a double) uniform
+============== ======== ======================================================================================
 
-The landmarks are aimed at the model input: they reach a table directly only when the table layer reads the input,
-and otherwise through the layers in between, which is still where a mismatch is likeliest.
+The landmarks are aimed at the model input: they reach a table directly only when the table layer reads the
+input, and otherwise through the layers in between, which is still where a mismatch is likeliest.
 """
 
 from __future__ import annotations
@@ -112,7 +112,9 @@ def _uniform(rng: np.random.Generator, lo: int, hi: int, size: tuple[int, ...], 
     return out.reshape(size)
 
 
-def _pick(rng: np.random.Generator, candidates: Sequence[int], size: tuple[int, ...], wide: bool) -> np.ndarray:
+def _pick(
+    rng: np.random.Generator, candidates: Sequence[int], size: tuple[int, ...], wide: bool
+) -> np.ndarray:
     pool = np.array(list(candidates), dtype=object if wide else np.int64)
     return pool[rng.integers(0, len(pool), size=size)]
 
@@ -142,22 +144,22 @@ def random_vectors(
     Parameters
     ----------
     model_or_input_tensors
-        A Model (its inputs, and its table layers for the landmarks), a list of Tensors or ``(name, shape, type)``
-        tuples, or a dict ``name -> (shape, type)``.
+        A Model (its inputs, and its table layers for the landmarks), a list of Tensors or ``(name, shape,
+        type)`` tuples, or a dict ``name -> (shape, type)``.
     n
         Number of vectors.
     seed
         The generator seed: the same seed always gives the same vectors.
     floats
-        Return float64 values instead of raw codes, including half-LSB ties and values one LSB beyond the range,
-        so the input quantization (``input_t(double)``) is tested too. Every value is exact in float64 for
-        ``W <= 52``.
+        Return float64 values instead of raw codes, including half-LSB ties and values one LSB beyond the
+        range, so the input quantization (``input_t(double)``) is tested too. Every value is exact in float64
+        for ``W <= 52``.
 
     Returns
     -------
     dict[str, numpy.ndarray]
-        Input name -> ``(n, *shape)`` array of raw codes on the input type (int64, or object for ``W > 63``), or
-        of float64 values with ``floats=True``.
+        Input name -> ``(n, *shape)`` array of raw codes on the input type (int64, or object for ``W > 63``),
+        or of float64 values with ``floats=True``.
 
     Examples
     --------
@@ -212,25 +214,27 @@ def random_vectors(
                 block = _uniform(rng, lo, hi - 1 if hi > lo else hi, size, wide)
                 ties[rows] = True
             raw[rows] = block
-        raw = raw.reshape((int(n), *shape))
+        raw_nd: np.ndarray = raw.reshape((int(n), *shape))
         if not floats:
-            result[name] = raw.astype(np.int64) if width <= 63 else raw
+            result[name] = raw_nd.astype(np.int64) if width <= 63 else raw_nd
             continue
-        ties = ties.reshape(raw.shape)
+        ties_nd: np.ndarray = ties.reshape(raw_nd.shape)
         if wide:
             values = np.array(
-                [math.ldexp(int(v), -frac) for v in raw.reshape(-1).tolist()], dtype=np.float64
-            ).reshape(raw.shape)
+                [math.ldexp(int(v), -frac) for v in raw_nd.reshape(-1).tolist()], dtype=np.float64
+            ).reshape(raw_nd.shape)
             result[name] = values
             continue
         # (2r + 1) * 2**-(F+1) is the exact midpoint; exact in float64 because |2r + 1| < 2**53 here.
-        values = np.ldexp(raw.astype(np.float64), -frac)
-        mid = np.ldexp((2 * raw + 1).astype(np.float64), -(frac + 1))
-        result[name] = np.where(ties, mid, values)
+        values = np.ldexp(raw_nd.astype(np.float64), -frac)
+        mid = np.ldexp((2 * raw_nd + 1).astype(np.float64), -(frac + 1))
+        result[name] = np.where(ties_nd, mid, values)
     return result
 
 
-def _spread(rng: np.random.Generator, lo: int, hi: int, width: int, size: tuple[int, int], wide: bool) -> np.ndarray:
+def _spread(
+    rng: np.random.Generator, lo: int, hi: int, width: int, size: tuple[int, int], wide: bool
+) -> np.ndarray:
     rows, m = size
     if m == 1:
         return _pick(rng, [lo, hi], size, wide)
