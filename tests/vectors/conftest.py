@@ -12,7 +12,7 @@ FLAG_NAMES = ("valid", "strobe", "start_of_orbit", "start_of_packet", "end_of_pa
 
 @st.composite
 def boards(draw: st.DrawFn, *, max_links: int = 6, max_frames: int = 12, strobe: bool = True) -> BoardData:
-    """Random links (unsorted, sparse indices up to 130 so q/c and 3-digit fields are exercised), flags and words."""
+    """Random links (unsorted, sparse indices up to 130: q/c and 3-digit fields), flags and words."""
     links = draw(st.lists(st.integers(0, 130), min_size=1, max_size=max_links, unique=True))
     n_frames = draw(st.integers(0, max_frames))
     shape = (len(links), n_frames)

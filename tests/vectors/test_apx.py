@@ -13,8 +13,8 @@ from fwparity.vectors import BoardData, format_apx, parse_apx, read_apx
 
 from .conftest import boards
 
-# Hand-written in the layout of cmssw's writeAPxFile: "#LinkLabel" + per link 16 spaces LINK_%02d 4 spaces; rows
-# 0x%04x + per link 4 spaces 0x%02x (valid | SOP<<1 | EOP<<3) space 0x%016x.
+# Hand-written in the layout of cmssw's writeAPxFile: "#LinkLabel" + per link 16 spaces LINK_%02d 4 spaces;
+# rows 0x%04x + per link 4 spaces 0x%02x (valid | SOP<<1 | EOP<<3) space 0x%016x.
 APX = (
     "#Sideband ON\n"
     "#LinkLabel                LINK_00                    LINK_07                    LINK_12    \n"
@@ -24,7 +24,8 @@ APX = (
     "0x0002    0x09 0x0000000000000002    0x0b 0x0000000000000abc    0x00 0x0000000000000000\n"
 )
 
-# pattern-files.md's example (like cmssw's test/gtt/example_vertex_apx.txt, without the writer's trailing spaces).
+# pattern-files.md's example (like cmssw's test/gtt/example_vertex_apx.txt, without the writer's trailing
+# spaces).
 README_APX = (
     "#Sideband ON\n"
     "#LinkLabel                LINK_00\n"

@@ -1,5 +1,5 @@
-"""`fwparity vectors convert|info` and the library functions behind them: detection from content, byte-identical
-pattern -> HDF5 -> pattern round trips, link-map conversions, exit codes and messages."""
+"""`fwparity vectors convert|info` and the library functions behind them: detection from content,
+byte-identical pattern -> HDF5 -> pattern round trips, link-map conversions, exit codes and messages."""
 
 from __future__ import annotations
 
@@ -53,19 +53,31 @@ def test_detect_hdf5_and_unknown(tmp_path: Path) -> None:
     assert detect_format(p) == "hdf5"
     q = tmp_path / "q.txt"
     q.write_text("hello world\n")
-    with pytest.raises(FormatError, match=f"^{re.escape(str(q))}: cannot tell the format from the content "
-                       r"\(expected HDF5, an hls4ml \.dat file, or an EMPv1/EMPv2/APx pattern file\)$"):
+    with pytest.raises(
+        FormatError,
+        match=f"^{re.escape(str(q))}: cannot tell the format from the content "
+        r"\(expected HDF5, an hls4ml \.dat file, or an EMPv1/EMPv2/APx pattern file\)$",
+    ):
         detect_format(q)
 
 
 @pytest.mark.parametrize(
     ("text", "to"),
-    [pytest.param(EMP_V1, "EMPv1", id="EMPv1"), pytest.param(EMP_V2, "EMPv2", id="EMPv2"),
-     pytest.param(APX, "APx", id="APx")],
+    [
+        pytest.param(EMP_V1, "EMPv1", id="EMPv1"),
+        pytest.param(EMP_V2, "EMPv2", id="EMPv2"),
+        pytest.param(APX, "APx", id="APx"),
+    ],
 )
-def test_cli_pattern_to_hdf5_to_pattern_is_byte_identical(tmp_path: Path, text: str, to: str,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
-    src, h5, back, back2 = tmp_path / "in.txt", tmp_path / "frames.h5", tmp_path / "back.txt", tmp_path / "b2.txt"
+def test_cli_pattern_to_hdf5_to_pattern_is_byte_identical(
+    tmp_path: Path, text: str, to: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src, h5, back, back2 = (
+        tmp_path / "in.txt",
+        tmp_path / "frames.h5",
+        tmp_path / "back.txt",
+        tmp_path / "b2.txt",
+    )
     src.write_text(text)
     assert main(["vectors", "convert", str(src), str(h5)]) == 0
     assert main(["vectors", "convert", str(h5), str(back), "--to", to]) == 0
@@ -134,24 +146,40 @@ def test_hdf5_and_dat(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        pytest.param(["{emp}", "{tmp}/out.txt", "--to", "dat"],
-                     "Converting EMPv2 to dat needs --link-map to say which frame bits hold which values",
-                     id="needs-map"),
-        pytest.param(["{dat}", "{tmp}/out.bin"], "Cannot tell the output format from output='{tmp}/out.bin'; "
-                     "pass --to (hdf5, dat, EMPv1, EMPv2 or APx)", id="no-format"),
-        pytest.param(["{bad}", "{tmp}/out.h5"], "{bad}:5:20: token '0x00000000000000z0' is not a 16-digit hex word",
-                     id="malformed"),
-        pytest.param(["{tmp}/missing.txt", "{tmp}/out.h5"], "Cannot read '{tmp}/missing.txt': No such file or "
-                     "directory", id="missing"),
+        pytest.param(
+            ["{emp}", "{tmp}/out.txt", "--to", "dat"],
+            "Converting EMPv2 to dat needs --link-map to say which frame bits hold which values",
+            id="needs-map",
+        ),
+        pytest.param(
+            ["{dat}", "{tmp}/out.bin"],
+            "Cannot tell the output format from output='{tmp}/out.bin'; "
+            "pass --to (hdf5, dat, EMPv1, EMPv2 or APx)",
+            id="no-format",
+        ),
+        pytest.param(
+            ["{bad}", "{tmp}/out.h5"],
+            "{bad}:5:20: token '0x00000000000000z0' is not a 16-digit hex word",
+            id="malformed",
+        ),
+        pytest.param(
+            ["{tmp}/missing.txt", "{tmp}/out.h5"],
+            "Cannot read '{tmp}/missing.txt': No such file or directory",
+            id="missing",
+        ),
     ],
 )
-def test_cli_errors_exit_2_with_a_clear_message(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
-                                                message: str) -> None:
+def test_cli_errors_exit_2_with_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
     emp, bad, dat = tmp_path / "in.txt", tmp_path / "bad.txt", tmp_path / "in.dat"
     emp.write_text(EMP_V2)
     dat.write_text("1 2\n")
-    bad.write_text(EMP_V2.replace("Frame 0000    0000 0000000000000000  10000",
-                                  "Frame 0000    0000 0x00000000000000z0  10000"))
+    bad.write_text(
+        EMP_V2.replace(
+            "Frame 0000    0000 0000000000000000  10000", "Frame 0000    0000 0x00000000000000z0  10000"
+        )
+    )
     fill = {"tmp": tmp_path, "emp": emp, "bad": bad, "dat": dat}
     assert main(["vectors", "convert", *(a.format(**fill) for a in args)]) == 2
     captured = capsys.readouterr()
@@ -163,8 +191,11 @@ def test_cli_errors_exit_2_with_a_clear_message(tmp_path: Path, capsys: pytest.C
 def test_convert_rejects_unknown_to(tmp_path: Path) -> None:
     src = tmp_path / "in.txt"
     src.write_text(EMP_V2)
-    with pytest.raises(InvalidArgument, match=r"^Format 'X2O' is not in supported list: hdf5, dat, EMPv1, EMPv2, "
-                       r"APx$"):
+    with pytest.raises(
+        InvalidArgument,
+        match=r"^Format 'X2O' is not in supported list: hdf5, dat, EMPv1, EMPv2, "
+        r"APx$",
+    ):
         convert(src, tmp_path / "o", to="X2O")
 
 
@@ -184,8 +215,10 @@ def test_info(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_vectors(h5, vs)
     i = info(h5)
     assert i.summary == {"schema": 1, "model_sha256": "ab" * 32, "seed": 5, "vectors": 4}
-    assert i.datasets == [{"dataset": "inputs/x", "shape": (4, 3), "type": "ap_fixed<8,3>"},
-                          {"dataset": "outputs/csim/y", "shape": (4, 1), "type": "ap_int<5>"}]
+    assert i.datasets == [
+        {"dataset": "inputs/x", "shape": (4, 3), "type": "ap_fixed<8,3>"},
+        {"dataset": "outputs/csim/y", "shape": (4, 1), "type": "ap_int<5>"},
+    ]
     assert main(["vectors", "info", str(h5)]) == 0
     assert "outputs/csim/y" in capsys.readouterr().out
 

@@ -1,5 +1,5 @@
-"""hls4ml .dat files: exact decimal writing (checked against Fraction and against hls4ml's own test-bench parsing
-compiled with the real ap_fixed headers), lenient reading, pinned errors."""
+"""hls4ml .dat files: exact decimal writing (checked against Fraction and against hls4ml's own test-bench
+parsing compiled with the real ap_fixed headers), lenient reading, pinned errors."""
 
 from __future__ import annotations
 
@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 from fwparity import _build, _toolchain
 from fwparity.errors import FormatError
 from fwparity.fixed import FixedType
-from fwparity.vectors import decimal_strings, float32_inexact, format_dat, read_dat, read_dat_tensors, write_dat
+from fwparity.vectors import (
+    decimal_strings,
+    float32_inexact,
+    format_dat,
+    read_dat,
+    read_dat_tensors,
+    write_dat,
+)
 
 
 @given(st.integers(-(2**130), 2**130), st.integers(-20, 140))
@@ -75,12 +82,17 @@ def test_lenient_reading_and_off_grid_values(tmp_path: Path) -> None:
 def test_read_dat_tensors_splits_lines_over_inputs(tmp_path: Path) -> None:
     p = tmp_path / "m.dat"
     write_dat(p, [np.array([[1, 2, 3, 4]]), np.array([[-5]])], ["ap_int<8>", "ap_fixed<6,2>"])
-    tensors = [SimpleNamespace(name="a", shape=(2, 2), type="ap_int<8>"),
-               SimpleNamespace(name="b", shape=(1,), type="ap_fixed<6,2>")]
+    tensors = [
+        SimpleNamespace(name="a", shape=(2, 2), type="ap_int<8>"),
+        SimpleNamespace(name="b", shape=(1,), type="ap_fixed<6,2>"),
+    ]
     got = read_dat_tensors(p, tensors)
     assert got["a"].tolist() == [[[1, 2], [3, 4]]] and got["b"].tolist() == [[-5]]
-    with pytest.raises(FormatError, match=f"^{re.escape(str(p))}:1: 5 values per line, but a\\(2, 2\\), b\\(1,\\), "
-                       r"c\(1,\) need 6$"):
+    with pytest.raises(
+        FormatError,
+        match=f"^{re.escape(str(p))}:1: 5 values per line, but a\\(2, 2\\), b\\(1,\\), "
+        r"c\(1,\) need 6$",
+    ):
         read_dat_tensors(p, [*tensors, SimpleNamespace(name="c", shape=(1,), type="ap_int<8>")])
 
 
@@ -133,14 +145,23 @@ int main(int argc, char **argv) {
     return 0;
 }
 """
-_TB_TYPES = ["ap_fixed<16,6>", "ap_fixed<8,3,AP_RND,AP_SAT>", "ap_ufixed<30,10>", "ap_fixed<40,8,AP_RND_CONV,AP_SAT>"]
+_TB_TYPES = [
+    "ap_fixed<16,6>",
+    "ap_fixed<8,3,AP_RND,AP_SAT>",
+    "ap_ufixed<30,10>",
+    "ap_fixed<40,8,AP_RND_CONV,AP_SAT>",
+]
 
 
 @pytest.mark.requires_gxx
 @pytest.mark.parametrize("which", range(len(_TB_TYPES)), ids=_TB_TYPES)
 def test_hls4ml_testbench_reads_what_we_write(tmp_path: Path, which: int) -> None:
-    exe = _build.build_executable({"tb.cpp": _TB}, flags=["-O1", "-std=c++17"],
-                                  include_dirs=[_toolchain.find_ap_include()], tag="dat-tb")
+    exe = _build.build_executable(
+        {"tb.cpp": _TB},
+        flags=["-O1", "-std=c++17"],
+        include_dirs=[_toolchain.find_ap_include()],
+        tag="dat-tb",
+    )
     t = FixedType.parse(_TB_TYPES[which])
     rng = np.random.default_rng(which)
     raw = rng.integers(t.min_raw, t.max_raw, size=(200, 5), endpoint=True)
@@ -149,10 +170,13 @@ def test_hls4ml_testbench_reads_what_we_write(tmp_path: Path, which: int) -> Non
     write_dat(p, raw, t)
     out = subprocess.run([str(exe), str(which), str(p)], check=True, capture_output=True, text=True).stdout
     bits = np.array([[int(v) for v in line.split()] for line in out.splitlines()], dtype=np.int64)
-    tb_raw = np.where(t.signed & (bits >= 1 << (t.width - 1)), bits - (1 << t.width), bits) if t.signed else bits
+    tb_raw = (
+        np.where(t.signed & (bits >= 1 << (t.width - 1)), bits - (1 << t.width), bits) if t.signed else bits
+    )
     # fwparity's model of the test bench (float32 step) agrees with the compiled one on every value ...
     assert read_dat(p, t, tb_float32=True).tolist() == tb_raw.tolist()
-    # ... and where float32 holds the value exactly, the test bench sees exactly the raw code that was written.
+    # ... and where float32 holds the value exactly, the test bench sees exactly the raw code that was
+    # written.
     exact = ~float32_inexact(raw, t.frac_bits)
     assert np.array_equal(tb_raw[exact], raw[exact])
     assert exact.all() == (t.width <= 24 + 1)  # wide types do lose bits in hls4ml's float test bench

@@ -14,8 +14,8 @@ from fwparity.vectors import BoardData, format_emp_v1, format_emp_v2, parse_emp,
 from .conftest import boards
 
 # Hand-written in the layout of cmssw's writeEMPFileV1 (utilities.cc): 3 links (0, 1, 5), 3 frames.
-# Field widths: " Quad/Chan :" + per link 9 spaces q%02dc%1d 7 spaces; "      Link :" + 10 spaces %03d 8 spaces;
-# frames "Frame %04d :" + per link 3 spaces <V>v<16 hex>.
+# Field widths: " Quad/Chan :" + per link 9 spaces q%02dc%1d 7 spaces; "      Link :" + 10 spaces %03d 8
+# spaces; frames "Frame %04d :" + per link 3 spaces <V>v<16 hex>.
 EMP_V1 = (
     "Board CMSSW\n"
     " Quad/Chan :         q00c0                q00c1                q01c1       \n"

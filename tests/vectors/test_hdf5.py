@@ -1,5 +1,5 @@
-"""HDF5 vector files (schema 1): exact round trips incl. widths > 63, forgiving input resolution, atomic writes,
-damaged files, streaming reads and appends."""
+"""HDF5 vector files (schema 1): exact round trips incl. widths > 63, forgiving input resolution,
+atomic writes, damaged files, streaming reads and appends."""
 
 from __future__ import annotations
 
@@ -114,8 +114,11 @@ def test_any_width_round_trips_exactly(tmp_path_factory: pytest.TempPathFactory,
 
 
 def test_out_of_range_raw_is_refused() -> None:
-    with pytest.raises(InvalidArgument, match=r"^inputs/x: raw value 128 is outside \[-128, 127\], the range of "
-                       r"ap_fixed<8,3>$"):
+    with pytest.raises(
+        InvalidArgument,
+        match=r"^inputs/x: raw value 128 is outside \[-128, 127\], the range of "
+        r"ap_fixed<8,3>$",
+    ):
         VectorSet().add_input("x", np.array([[128]]), "ap_fixed<8,3>")
 
 
@@ -168,16 +171,36 @@ def test_vector_writer_appends(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("dataset", "values", "type_", "message"),
     [
-        pytest.param("outputs/y", [[1]], "ap_int<8>", "dataset must be inputs/<name>, outputs/<backend>/<name> or "
-                     "trace/<backend>/<layer>, not dataset='outputs/y'", id="bad-path"),
-        pytest.param("outputs/r/y", [[1]], None, "outputs/r/y: raw codes need a type, not type=None", id="no-type"),
-        pytest.param("outputs/r/y", [[1]], "ap_int<9>", "outputs/r/y: appended type ap_int<9> differs from the "
-                     "earlier ap_int<8>", id="type-change"),
-        pytest.param("outputs/r/y", [[1, 2]], "ap_int<8>", "outputs/r/y: appended shape (1, 2) does not continue "
-                     "(1, 1)", id="shape-change"),
+        pytest.param(
+            "outputs/y",
+            [[1]],
+            "ap_int<8>",
+            "dataset must be inputs/<name>, outputs/<backend>/<name> or "
+            "trace/<backend>/<layer>, not dataset='outputs/y'",
+            id="bad-path",
+        ),
+        pytest.param(
+            "outputs/r/y", [[1]], None, "outputs/r/y: raw codes need a type, not type=None", id="no-type"
+        ),
+        pytest.param(
+            "outputs/r/y",
+            [[1]],
+            "ap_int<9>",
+            "outputs/r/y: appended type ap_int<9> differs from the earlier ap_int<8>",
+            id="type-change",
+        ),
+        pytest.param(
+            "outputs/r/y",
+            [[1, 2]],
+            "ap_int<8>",
+            "outputs/r/y: appended shape (1, 2) does not continue (1, 1)",
+            id="shape-change",
+        ),
     ],
 )
-def test_vector_writer_rejects(tmp_path: Path, dataset: str, values: list, type_: str | None, message: str) -> None:
+def test_vector_writer_rejects(
+    tmp_path: Path, dataset: str, values: list, type_: str | None, message: str
+) -> None:
     with VectorWriter(tmp_path / "s.h5") as w:
         w.append("outputs/r/y", np.array([[0]]), "ap_int<8>")
         with pytest.raises(InvalidArgument, match=f"^{re.escape(message)}$"):
@@ -232,23 +255,41 @@ def test_integer_dataset_without_type_is_raw(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("datasets", "tensors", "message"),
     [
-        pytest.param({"x": (np.zeros((3, 4), np.int64), "ap_int<8>")}, [("x", (5,), "ap_int<8>")],
-                     "{p}: dataset inputs/x has shape (3, 4), expected (N, 5) for model input 'x'", id="shape"),
-        pytest.param({"img": (np.zeros((2, 4, 4)), None)}, [("img", (4, 4, 1), "ap_int<8>")],
-                     "{p}: dataset inputs/img has shape (2, 4, 4), expected (N, 4, 4, 1) for model input 'img'",
-                     id="shape-3d"),
-        pytest.param({"x": (np.zeros((3, 5), np.int64), "ap_int<9>")}, [("x", (5,), "ap_int<8>")],
-                     "{p}: dataset inputs/x has type ap_int<9>, expected ap_int<8> for model input 'x'", id="type"),
-        pytest.param({"a": (np.zeros((3, 1), np.int64), "ap_int<8>"), "c": (np.zeros((3, 1), np.int64), "ap_int<8>")},
-                     [("a", (1,), "ap_int<8>"), ("b", (1,), "ap_int<8>")],
-                     "{p}: no dataset inputs/b for model input 'b' (datasets: inputs/a, inputs/c)", id="missing"),
-        pytest.param({"x": (np.array([[300]]), None)}, [("x", (1,), "ap_int<8>")],
-                     "{p}: dataset inputs/x: raw value 300 is outside [-128, 127], the range of ap_int<8>",
-                     id="raw-range"),
+        pytest.param(
+            {"x": (np.zeros((3, 4), np.int64), "ap_int<8>")},
+            [("x", (5,), "ap_int<8>")],
+            "{p}: dataset inputs/x has shape (3, 4), expected (N, 5) for model input 'x'",
+            id="shape",
+        ),
+        pytest.param(
+            {"img": (np.zeros((2, 4, 4)), None)},
+            [("img", (4, 4, 1), "ap_int<8>")],
+            "{p}: dataset inputs/img has shape (2, 4, 4), expected (N, 4, 4, 1) for model input 'img'",
+            id="shape-3d",
+        ),
+        pytest.param(
+            {"x": (np.zeros((3, 5), np.int64), "ap_int<9>")},
+            [("x", (5,), "ap_int<8>")],
+            "{p}: dataset inputs/x has type ap_int<9>, expected ap_int<8> for model input 'x'",
+            id="type",
+        ),
+        pytest.param(
+            {"a": (np.zeros((3, 1), np.int64), "ap_int<8>"), "c": (np.zeros((3, 1), np.int64), "ap_int<8>")},
+            [("a", (1,), "ap_int<8>"), ("b", (1,), "ap_int<8>")],
+            "{p}: no dataset inputs/b for model input 'b' (datasets: inputs/a, inputs/c)",
+            id="missing",
+        ),
+        pytest.param(
+            {"x": (np.array([[300]]), None)},
+            [("x", (1,), "ap_int<8>")],
+            "{p}: dataset inputs/x: raw value 300 is outside [-128, 127], the range of ap_int<8>",
+            id="raw-range",
+        ),
     ],
 )
-def test_input_mismatch_names_dataset_shape_and_input(tmp_path: Path, datasets: dict, tensors: list,
-                                                     message: str) -> None:
+def test_input_mismatch_names_dataset_shape_and_input(
+    tmp_path: Path, datasets: dict, tensors: list, message: str
+) -> None:
     p = tmp_path / "m.h5"
     with h5py.File(p, "w") as f:
         for name, (arr, t) in datasets.items():
@@ -264,15 +305,21 @@ def test_truncated_file_is_a_format_error_naming_it(tmp_path: Path) -> None:
     _sample(p)
     data = p.read_bytes()
     p.write_bytes(data[: len(data) // 2])
-    with pytest.raises(FormatError, match=f"^{re.escape(str(p))}: (not a readable HDF5 file|cannot read dataset|"
-                       r"damaged HDF5 file) \(.*\)$"):
+    with pytest.raises(
+        FormatError,
+        match=f"^{re.escape(str(p))}: (not a readable HDF5 file|cannot read dataset|"
+        r"damaged HDF5 file) \(.*\)$",
+    ):
         read_vectors(p)
 
 
 @pytest.mark.parametrize(
     "content",
-    [pytest.param(b"", id="empty"), pytest.param(b"not hdf5 at all\n" * 10, id="text"),
-     pytest.param(b"\x89HDF\r\n\x1a\n" + bytes(100), id="bad-superblock")],
+    [
+        pytest.param(b"", id="empty"),
+        pytest.param(b"not hdf5 at all\n" * 10, id="text"),
+        pytest.param(b"\x89HDF\r\n\x1a\n" + bytes(100), id="bad-superblock"),
+    ],
 )
 def test_corrupt_file_is_a_format_error_naming_it(tmp_path: Path, content: bytes) -> None:
     p = tmp_path / "c.h5"
@@ -291,8 +338,11 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     p = tmp_path / "n.h5"
     with h5py.File(p, "w") as f:
         f.attrs["fwparity_schema"] = 2
-    with pytest.raises(FormatError, match=f"^{re.escape(str(p))}: fwparity_schema=2 is newer than this fwparity "
-                       r"\(reads schema 1\); upgrade fwparity$"):
+    with pytest.raises(
+        FormatError,
+        match=f"^{re.escape(str(p))}: fwparity_schema=2 is newer than this fwparity "
+        r"\(reads schema 1\); upgrade fwparity$",
+    ):
         read_vectors(p)
 
 
@@ -301,7 +351,9 @@ def test_bad_type_attribute(tmp_path: Path) -> None:
     with h5py.File(p, "w") as f:
         f["inputs/x"] = np.zeros((1, 1), np.int64)
         f["inputs/x"].attrs["type"] = "float<3>"
-    with pytest.raises(FormatError, match=f"^{re.escape(str(p))}: dataset inputs/x has an invalid type attribute: "):
+    with pytest.raises(
+        FormatError, match=f"^{re.escape(str(p))}: dataset inputs/x has an invalid type attribute: "
+    ):
         read_vectors(p)
 
 

@@ -1,4 +1,5 @@
-"""fwparity.vectors: vector sets in HDF5, hls4ml tb_data .dat files, CMS EMP v1/v2 and APx pattern files, link maps.
+"""fwparity.vectors: vector sets in HDF5, hls4ml tb_data .dat files, CMS EMP v1/v2 and APx pattern files, link
+maps.
 
 Everything reads leniently and writes exactly: pattern files come out byte for byte as cmssw's
 ``L1Trigger/DemonstratorTools`` writers print them, and raw codes never pass through floats.

@@ -201,12 +201,13 @@ def convert(
 ) -> list[Path]:
     """Convert between HDF5, hls4ml .dat, EMPv1, EMPv2 and APx; returns the files written (each atomically).
 
-    ``input``'s format is detected from its content; ``output``'s comes from ``to``, else its extension (``.h5``,
-    ``.dat``, ``.apx``), else, for an HDF5 file holding pattern frames, the format they were read from. Without a
-    link map, a pattern file converts to and from HDF5 as raw frames per link (a file in cmssw's canonical layout
-    survives pattern -> HDF5 -> pattern byte for byte) and to other pattern formats directly. With a link map,
-    frames are unpacked into the model tensors it describes (and packed from them), so pattern files convert to and
-    from vector files and .dat. Packing that needs several files writes ``<stem>_<n><suffix>``.
+    ``input``'s format is detected from its content; ``output``'s comes from ``to``, else its extension
+    (``.h5``, ``.dat``, ``.apx``), else, for an HDF5 file holding pattern frames, the format they were read
+    from. Without a link map, a pattern file converts to and from HDF5 as raw frames per link (a file in
+    cmssw's canonical layout survives pattern -> HDF5 -> pattern byte for byte) and to other pattern formats
+    directly. With a link map, frames are unpacked into the model tensors it describes (and packed from them),
+    so pattern files convert to and from vector files and .dat. Packing that needs several files writes
+    ``<stem>_<n><suffix>``.
 
     Raises
     ------
@@ -227,6 +228,7 @@ def convert(
         vs = read_vectors(input)
         if vs.frames is not None and not vs.inputs and not vs.outputs:
             board, vs = vs.frames, None
+    fmt_out: str | None
     if to is not None:
         fmt_out = canonical_format(to)
     else:

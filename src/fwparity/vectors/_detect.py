@@ -1,4 +1,4 @@
-"""Format detection from content, never from the file name (a ``.txt`` may be any of three pattern formats)."""
+"""Format detection from content, never from the file name (a ``.txt`` may be any of three formats)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     """Detect one of :data:`FORMATS` from the file's content.
 
     HDF5 by its signature (at offset 0 or a power-of-two user-block offset); EMPv1 by a first content line
-    ``Board ...``; EMPv2 by ``ID: ...``; APx by ``#Sideband``/``#LinkLabel``; .dat by a first content line of numbers.
+    ``Board ...``; EMPv2 by ``ID: ...``; APx by ``#Sideband``/``#LinkLabel``; .dat by a first content line of
+    numbers.
 
     Raises
     ------

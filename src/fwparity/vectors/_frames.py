@@ -1,9 +1,9 @@
 """The in-memory form of board data shared by every pattern-file format: per link, 64-bit words plus flags.
 
-cmssw's ``l1t::demo::BoardData`` is a map from channel index to a vector of ``Frame`` structs. Here the same content is
-held column-wise, one numpy row per link, so writers and the link-map packer work on whole arrays instead of
-per-frame objects. Links are kept sorted by index because cmssw's ``std::map`` iterates them in that order, and the
-writers must reproduce its byte layout.
+cmssw's ``l1t::demo::BoardData`` is a map from channel index to a vector of ``Frame`` structs. Here the same
+content is held column-wise, one numpy row per link, so writers and the link-map packer work on whole arrays
+instead of per-frame objects. Links are kept sorted by index because cmssw's ``std::map`` iterates them in
+that order, and the writers must reproduce its byte layout.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ def format_error(source: str | Path, line: int, column: int, message: str) -> Fo
 class BoardData:
     """Frames on a set of links: ``data[k, f]`` is the 64-bit word on link ``links[k]`` at frame ``f``.
 
-    Every flag array has the shape of ``data`` (links, frames) and dtype bool. ``name`` is the board id (``Board
-    <id>`` in EMPv1, ``ID: <id>`` in EMPv2, empty for APx, which has none).
+    Every flag array has the shape of ``data`` (links, frames) and dtype bool. ``name`` is the board id
+    (``Board <id>`` in EMPv1, ``ID: <id>`` in EMPv2, empty for APx, which has none).
 
     Examples
     --------
@@ -77,7 +77,8 @@ class BoardData:
         data = np.asarray(self.data)
         if data.ndim != 2 or data.shape[0] != links.size:
             raise InvalidArgument(
-                f"data must have shape (n_links, n_frames) = ({links.size}, ...), not data.shape={data.shape!r}"
+                f"data must have shape (n_links, n_frames) = ({links.size}, ...), "
+                f"not data.shape={data.shape!r}"
             )
         if data.dtype != np.uint64:
             if data.dtype == object:
@@ -101,7 +102,7 @@ class BoardData:
         """Invalid all-zero frames with strobe set, as cmssw's ``Frame()`` default-constructs them."""
         links_arr = np.asarray(list(links), dtype=np.int64)
         shape = (links_arr.size, int(n_frames))
-        flags = {f: np.full(shape, _FLAG_DEFAULTS[f], dtype=bool) for f in FLAGS}
+        flags: dict[str, Any] = {f: np.full(shape, _FLAG_DEFAULTS[f], dtype=bool) for f in FLAGS}
         return cls(links_arr, np.zeros(shape, dtype=np.uint64), name=name, **flags)
 
     @property
@@ -128,7 +129,9 @@ class BoardData:
 
     def strobed_links(self) -> np.ndarray:
         """Boolean per link: has at least one frame with strobe=0 (cmssw then writes a strobe column)."""
-        return ~self.strobe.all(axis=1) if self.n_frames else np.zeros(self.n_links, dtype=bool)
+        if not self.n_frames:
+            return np.zeros(self.n_links, dtype=bool)
+        return np.asarray(~self.strobe.all(axis=1), dtype=bool)
 
     def flags(self) -> Mapping[str, np.ndarray]:
         return {f: getattr(self, f) for f in FLAGS}

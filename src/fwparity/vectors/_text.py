@@ -1,4 +1,4 @@
-"""Small helpers shared by the text readers and every writer: line iteration with positions, atomic replacement."""
+"""Helpers shared by the text readers and every writer: lines with positions, atomic replacement."""
 
 from __future__ import annotations
 
@@ -37,9 +37,9 @@ def split_lines(text: str) -> list[str]:
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; on success move it over ``path`` with ``os.replace``.
 
-    The temporary file is in the same directory so the final rename is atomic on POSIX: a reader sees either the old
-    file or the complete new one, and a writer interrupted by an exception (or a kill before the rename) leaves the
-    earlier file untouched. The temporary file is removed on failure.
+    The temporary file is in the same directory so the final rename is atomic on POSIX: a reader sees either
+    the old file or the complete new one, and a writer interrupted by an exception (or a kill before the
+    rename) leaves the earlier file untouched. The temporary file is removed on failure.
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
@@ -56,7 +56,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` atomically (see :func:`atomic_path`), with ``\\n`` line ends on every platform."""
+    """Write ``text`` to ``path`` atomically (see :func:`atomic_path`), ``\\n`` line ends everywhere."""
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)

@@ -1,4 +1,4 @@
-"""Raw-integer encodings shared by the HDF5 and .dat modules, and the one lazy import of :mod:`fwparity.fixed`."""
+"""Raw-integer encodings shared by the HDF5 and .dat modules; the one lazy import of fwparity.fixed."""
 
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ def word_count(width: int) -> int:
 def to_words(raw: np.ndarray, width: int) -> np.ndarray:
     """Exact wide raw integers -> uint64 words, least significant first, along a new last axis.
 
-    The words hold the ``width``-bit two's complement pattern (``raw mod 2**width``), so signed and unsigned values
-    of any width round-trip through :func:`from_words`.
+    The words hold the ``width``-bit two's complement pattern (``raw mod 2**width``), so signed and unsigned
+    values of any width round-trip through :func:`from_words`.
 
     >>> to_words(np.array([-1, 2**64 + 5], dtype=object), 72).tolist()
     [[18446744073709551615, 255], [5, 1]]

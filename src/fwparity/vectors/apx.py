@@ -1,14 +1,14 @@
 """APx (Wisconsin APd/APx) pattern files, as cmssw's ``L1Trigger/DemonstratorTools`` reads and writes them.
 
-Layout: an optional ``#Sideband ON`` line, ``#LinkLabel`` with one ``LINK_<n>`` label per link, ``#BeginData``, then one
-row per frame: the row index and, per link, a sideband byte and a 64-bit word, all ``0x`` hex. Sideband bits: 0 valid,
-1 start of packet, 3 end of packet (cmssw's reader and writer); fwparity's reader also takes bit 2 as start of orbit
-(the APx "first frame of orbit" bit, planned since 2021) but, like cmssw's writer, never writes it. APx has no strobe
-and no board id: writing to APx drops both, as cmssw does.
+Layout: an optional ``#Sideband ON`` line, ``#LinkLabel`` with one ``LINK_<n>`` label per link,
+``#BeginData``, then one row per frame: the row index and, per link, a sideband byte and a 64-bit word, all
+``0x`` hex. Sideband bits: 0 valid, 1 start of packet, 3 end of packet (cmssw's reader and writer); fwparity's
+reader also takes bit 2 as start of orbit (the APx "first frame of orbit" bit, planned since 2021) but, like
+cmssw's writer, never writes it. APx has no strobe and no board id: writing to APx drops both, as cmssw does.
 
-The reader is more lenient than cmssw's in blank lines, ``#`` comments after the headers, ``\\r\\n`` line ends and
-upper-case hex; it checks what cmssw checks (labels ``LINK_<digits>``, row index = row count, every token ``0x`` hex,
-2 * links + 1 tokens per row) and reports file, line and column.
+The reader is more lenient than cmssw's in blank lines, ``#`` comments after the headers, ``\\r\\n`` line ends
+and upper-case hex; it checks what cmssw checks (labels ``LINK_<digits>``, row index = row count, every token
+``0x`` hex, 2 * links + 1 tokens per row) and reports file, line and column.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def parse_apx(text: str, *, source: str = "<string>") -> BoardData:
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        values = []
+        values: list[int] = []
         for m in _TOKEN.finditer(line):
             h = _HEX.fullmatch(m.group())
             if h is None:
@@ -157,7 +157,8 @@ def format_apx(board: BoardData) -> str:
     ).T.tolist()
     data = board.data.T.tolist()
     for f in range(board.n_frames):
-        out.append(f"0x{f:04x}" + "".join(f"    0x{s:02x} 0x{d:016x}" for s, d in zip(sideband[f], data[f])))
+        cells = zip(sideband[f], data[f], strict=True)
+        out.append(f"0x{f:04x}" + "".join(f"    0x{s:02x} 0x{d:016x}" for s, d in cells))
     return "\n".join(out) + "\n"
 
 

@@ -1,19 +1,20 @@
 """hls4ml test-bench data: ``tb_data/tb_input_features.dat`` and ``tb_output_predictions.dat``.
 
-One sample per line, values separated by spaces; for a model with several inputs (or outputs) the flattened tensors
-follow one another on the line in model order. hls4ml's generated ``myproject_test.cpp`` splits each line with
-``strtok(line, " ")``, converts every token with ``atof`` and stores it in a ``std::vector<float>``, then assigns
-``input_t(float)``. So what the firmware sees is ``input_t(float32(atof(text)))``.
+One sample per line, values separated by spaces; for a model with several inputs (or outputs) the flattened
+tensors follow one another on the line in model order. hls4ml's generated ``myproject_test.cpp`` splits each
+line with ``strtok(line, " ")``, converts every token with ``atof`` and stores it in a ``std::vector<float>``,
+then assigns ``input_t(float)``. So what the firmware sees is ``input_t(float32(atof(text)))``.
 
-fwparity writes each raw code as the exact decimal expansion of ``raw * 2**-frac_bits`` (a binary fraction always
-has a finite decimal expansion), so no digit is lost in the file. The ``float`` step in the test bench is exact only
-when the value fits a float32: at most 24 significant bits (``raw`` with its trailing zero bits removed) and an
-exponent in float32's range. :func:`float32_inexact` finds the values where hls4ml's own test bench would therefore
-feed a different input than the file says; fwparity's csim runner passes raw bits and has no such loss.
+fwparity writes each raw code as the exact decimal expansion of ``raw * 2**-frac_bits`` (a binary fraction
+always has a finite decimal expansion), so no digit is lost in the file. The ``float`` step in the test bench
+is exact only when the value fits a float32: at most 24 significant bits (``raw`` with its trailing zero bits
+removed) and an exponent in float32's range. :func:`float32_inexact` finds the values where hls4ml's own test
+bench would therefore feed a different input than the file says; fwparity's csim runner passes raw bits and
+has no such loss.
 
-Readers are lenient: any whitespace separates values, ``#`` comments and blank lines are skipped, and a value that is
-not on the type's grid is quantized like ``input_t(double)`` (or, with ``tb_float32=True``, exactly like the hls4ml
-test bench: ``input_t(float(atof(text)))``).
+Readers are lenient: any whitespace separates values, ``#`` comments and blank lines are skipped, and a value
+that is not on the type's grid is quantized like ``input_t(double)`` (or, with ``tb_float32=True``, exactly
+like the hls4ml test bench: ``input_t(float(atof(text)))``).
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def _columns(arrays: Any, types: Any) -> list[tuple[np.ndarray, FixedType]]:
     if len(arrays) != len(types):
         raise InvalidArgument(f"{len(arrays)} arrays need {len(arrays)} types, not types={types!r}")
     cols = []
-    for arr, t in zip(arrays, types):
+    for arr, t in zip(arrays, types, strict=True):
         a = np.asarray(arr)
         if a.ndim == 0:
             raise InvalidArgument(f"arrays must have a vector axis first, not a scalar {a!r}")
@@ -117,12 +118,14 @@ def _columns(arrays: Any, types: Any) -> list[tuple[np.ndarray, FixedType]]:
 def format_dat(arrays: Any, types: Any) -> str:
     """The .dat text for raw codes: one line per vector, the flattened arrays one after another.
 
-    ``arrays`` is one (N, ...) array or a sequence of them; ``types`` the matching FixedType(s) (one for all, too).
+    ``arrays`` is one (N, ...) array or a sequence of them; ``types`` the matching FixedType(s) (one for all,
+    too).
 
     Examples
     --------
     >>> import numpy as np
-    >>> print(format_dat([np.array([[4, -1], [3, 0]]), np.array([[1], [2]])], ["ap_fixed<8,6>", "ap_uint<4>"]), end="")
+    >>> arrays = [np.array([[4, -1], [3, 0]]), np.array([[1], [2]])]
+    >>> print(format_dat(arrays, ["ap_fixed<8,6>", "ap_uint<4>"]), end="")
     1 -0.25 1
     0.75 0 2
     """
@@ -139,7 +142,7 @@ def write_dat(path: str | os.PathLike[str], arrays: Any, types: Any) -> None:
 
 
 def parse_dat(text: str, *, source: str = "<string>") -> list[tuple[int, list[tuple[str, int]]]]:
-    """Non-blank, non-comment lines as (line number, [(token, column)]), all of one length (FormatError if not)."""
+    """Non-blank, non-comment lines as (line number, [(token, column)]); FormatError if lengths differ."""
     rows = []
     width: tuple[int, int] | None = None
     for i, line in enumerate(split_lines(text)):
@@ -170,9 +173,9 @@ def _float(tok: str, source: str, line: int, col: int) -> float:
 def read_dat(path: str | os.PathLike[str], type: Any = None, *, tb_float32: bool = False) -> np.ndarray:
     """Read a .dat file as an (N, M) array: float64 values without ``type``, raw codes of ``type`` with it.
 
-    With ``type``, a value exactly on the type's grid and in range becomes its raw code exactly (no float step, so
-    wide types survive); other values are quantized like ``type(double)``, or with ``tb_float32`` like the hls4ml
-    test bench (``type(float(atof(text)))``).
+    With ``type``, a value exactly on the type's grid and in range becomes its raw code exactly (no float
+    step, so wide types survive); other values are quantized like ``type(double)``, or with ``tb_float32``
+    like the hls4ml test bench (``type(float(atof(text)))``).
     """
     source = os.fspath(path)
     rows = parse_dat(read_text(path), source=source)
@@ -191,7 +194,7 @@ def _to_raw(
     wide = any(t.dtype == object for t in types)
     out = np.zeros((n, m), dtype=object if wide else np.int64)
     for r, (ln, toks) in enumerate(rows):
-        for k, ((tok, col), t) in enumerate(zip(toks, types)):
+        for k, ((tok, col), t) in enumerate(zip(toks, types, strict=True)):
             value = _float(tok, source, ln, col)  # validates the token first
             exact: Fraction | None = None
             if not tb_float32 and np.isfinite(value):
@@ -210,14 +213,14 @@ def _to_raw(
 def read_dat_tensors(
     path: str | os.PathLike[str], tensors: Sequence[Any], *, tb_float32: bool = False
 ) -> dict[str, np.ndarray]:
-    """Split each line over ``tensors`` (objects with ``name``, ``shape``, ``type``, e.g. ``model.inputs``) as raw
-    codes of each tensor's type, shaped (N, *shape). The line length must equal the tensors' total size.
+    """Split each line over ``tensors`` (objects with ``name``, ``shape``, ``type``, e.g. ``model.inputs``) as
+    raw codes of each tensor's type, shaped (N, *shape). The line length must equal the tensors' total size.
     """
     source = os.fspath(path)
     rows = parse_dat(read_text(path), source=source)
     sizes = [int(np.prod(t.shape, dtype=np.int64)) for t in tensors]
     types: list[FixedType] = []
-    for t, s in zip(tensors, sizes):
+    for t, s in zip(tensors, sizes, strict=True):
         types += [as_type(t.type)] * s
     if rows and len(rows[0][1]) != len(types):
         names = ", ".join(f"{t.name}{tuple(t.shape)}" for t in tensors)
@@ -226,7 +229,7 @@ def read_dat_tensors(
         )
     flat = _to_raw(rows, types, source, tb_float32)
     out, start = {}, 0
-    for t, s in zip(tensors, sizes):
+    for t, s in zip(tensors, sizes, strict=True):
         col = flat[:, start : start + s]
         out[t.name] = col.astype(as_type(t.type).dtype).reshape(len(rows), *t.shape)
         start += s

@@ -1,13 +1,15 @@
-"""CMS EMP pattern ("buffer") files, versions 1 and 2, as cmssw's ``L1Trigger/DemonstratorTools`` reads and writes them.
+"""CMS EMP pattern ("buffer") files, versions 1 and 2, as cmssw's ``L1Trigger/DemonstratorTools`` reads and
+writes them.
 
-Readers accept everything cmssw's ``readEMPFileV1``/``readEMPFileV2`` accept (``#`` comments, blank lines, any run of
-spaces, the optional strobe, consecutive frame numbers from 0) and a little more (leading spaces before ``Board``/``ID``,
-one space where cmssw wants two in v2 frame lines, ``\\r\\n`` line ends). Errors name the file, line and column.
+Readers accept everything cmssw's ``readEMPFileV1``/``readEMPFileV2`` accept (``#`` comments, blank lines, any
+run of spaces, the optional strobe, consecutive frame numbers from 0) and a little more (leading spaces before
+``Board``/``ID``, one space where cmssw wants two in v2 frame lines, ``\\r\\n`` line ends). Errors name the
+file, line and column.
 
-Writers reproduce cmssw's ``writeEMPFileV1``/``writeEMPFileV2`` byte for byte. One extension: cmssw's v1 writer never
-writes the strobe (its source has a TODO there, in the two spaces it leaves before each ``<V>v``); fwparity writes
-``0s``/``1s`` into those two spaces for a link that has a frame with strobe=0, which cmssw's reader accepts, so strobe
-survives a v1 round trip and files without strobe=0 are unchanged.
+Writers reproduce cmssw's ``writeEMPFileV1``/``writeEMPFileV2`` byte for byte. One extension: cmssw's v1
+writer never writes the strobe (its source has a TODO there, in the two spaces it leaves before each
+``<V>v``); fwparity writes ``0s``/``1s`` into those two spaces for a link that has a frame with strobe=0,
+which cmssw's reader accepts, so strobe survives a v1 round trip and files without strobe=0 are unchanged.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ class _Rows:
 
 
 def _content(lines: list[str], start: int) -> tuple[int, str, int] | None:
-    """Next line at or after ``start`` that is not blank or a ``#`` comment: (index, stripped text, indent)."""
+    """Next line from ``start`` that is not blank or a ``#`` comment: (index, stripped text, indent)."""
     for i in range(start, len(lines)):
         stripped = lines[i].lstrip(" \t")
         if stripped and not stripped.startswith("#"):
@@ -69,7 +71,7 @@ def _content(lines: list[str], start: int) -> tuple[int, str, int] | None:
 
 
 def _tokens(text: str, offset: int) -> list[tuple[str, int]]:
-    """Whitespace-separated tokens with their 1-based column (``offset`` = characters before ``text`` on the line)."""
+    """Whitespace-separated tokens with 1-based columns (``offset``: characters before ``text``)."""
     return [(m.group(), offset + m.start() + 1) for m in _TOKEN.finditer(text)]
 
 
@@ -239,11 +241,11 @@ def _parse_v2(lines: list[str], i: int, source: str) -> BoardData:
                 raise format_error(source, j + 1, wcol, f"token {word!r} is not a 16-digit hex word")
             strobe = flags[0] == "1" if len(flags) == 5 else True
             sof, sop, eop, valid = (c == "1" for c in flags[-4:])
-            for row, value in zip(flag_rows, (valid, strobe, sof, sop, eop)):
+            for row, value in zip(flag_rows, (valid, strobe, sof, sop, eop), strict=True):
                 row.append(value)
             data_row.append(int(word, 16))
         rows.data.append(data_row)
-        for f, row in zip(FLAGS, flag_rows):
+        for f, row in zip(FLAGS, flag_rows, strict=True):
             rows.flags[f].append(row)
     return rows.board(links, name)
 
@@ -265,7 +267,8 @@ def _board_name(board: BoardData) -> str:
 
 
 def format_emp_v1(board: BoardData) -> str:
-    """EMPv1 text exactly as cmssw's ``writeEMPFileV1`` prints it (plus the strobe extension in the module doc).
+    """EMPv1 text exactly as cmssw's ``writeEMPFileV1`` prints it (plus the strobe extension in the module
+    doc).
 
     Examples
     --------
@@ -297,7 +300,8 @@ def format_emp_v1(board: BoardData) -> str:
 
 
 def format_emp_v2(board: BoardData) -> str:
-    """EMPv2 text exactly as cmssw's ``writeEMPFileV2`` prints it (strobe column only for links with strobe=0).
+    """EMPv2 text exactly as cmssw's ``writeEMPFileV2`` prints it (strobe column only for links with
+    strobe=0).
 
     Examples
     --------

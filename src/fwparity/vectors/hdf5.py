@@ -1,19 +1,20 @@
-"""HDF5 vector files, schema 1: raw integers with their fixed-point type, per input, backend output and traced layer.
+"""HDF5 vector files, schema 1: raw integers with their fixed-point type, per input, backend output, layer.
 
 Layout (DESIGN.md "Vector file")::
 
-    /                       attrs: fwparity_schema=1, model_sha256 (str, "" if unknown), seed (int; absent if none)
-    inputs/<name>           (N, ...) raw integers, attr ``type`` (HLS spelling); or float64 physics values, no ``type``
+    /                         attrs: fwparity_schema=1, model_sha256 ("" if unknown), seed (absent if none)
+    inputs/<name>             (N, ...) raw integers with attr ``type`` (HLS spelling),
+                              or float64 physics values without ``type``
     outputs/<backend>/<name>  (N, ...) raw integers, attr ``type``
     trace/<backend>/<layer>   (N, ...) raw integers, attr ``type``
-    frames/                 optional pattern-file content (see :func:`write_frames`)
+    frames/                   optional pattern-file content (see :func:`write_frames`)
 
-Raw codes of types up to 63 bits are stored as int64. Wider types (``FixedType.dtype`` is ``object``) are stored
-exactly as uint64 words of the ``width``-bit two's complement pattern, least significant word first, along an extra
-last axis, with attribute ``encoding = "words64le"``; readers sign-extend signed types. Every dataset is chunked
-along the vector axis and gzip-compressed (level 1, with shuffle: raw codes compress well and gzip is readable by
-every HDF5 build). Writers are atomic: they write a temporary file in the same directory and ``os.replace`` it, so an
-interrupted write leaves the earlier file intact.
+Raw codes of types up to 63 bits are stored as int64. Wider types (``FixedType.dtype`` is ``object``) are
+stored exactly as uint64 words of the ``width``-bit two's complement pattern, least significant word first,
+along an extra last axis, with attribute ``encoding = "words64le"``; readers sign-extend signed types. Every
+dataset is chunked along the vector axis and gzip-compressed (level 1, with shuffle: raw codes compress well
+and gzip is readable by every HDF5 build). Writers are atomic: they write a temporary file in the same
+directory and ``os.replace`` it, so an interrupted write leaves the earlier file intact.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ class VectorSet:
         self.trace_types.setdefault(backend, {})[layer] = t
 
     def add_run_result(self, result: Any, model: Any) -> None:
-        """Add a backend's ``RunResult``: outputs typed by ``model.output_types``, trace by each layer's result."""
+        """Add a backend's ``RunResult``: outputs typed by ``model.output_types``, trace by layer result."""
         for name, raw in result.outputs.items():
             self.add_output(result.backend, name, raw, model.output_types[name])
         for layer, raw in result.trace.items():
@@ -126,7 +127,7 @@ def _as_raw(arr: np.ndarray, t: FixedType, where: str) -> np.ndarray:
     return arr.astype(t.dtype)
 
 
-# -- writing ---------------------------------------------------------------------------------------------------------
+# -- writing -------------------------------------------------------------------------------------------------
 
 
 def _encode(raw: np.ndarray, t: FixedType | None) -> tuple[np.ndarray, dict[str, str]]:
@@ -238,9 +239,9 @@ def write_frames(
     model_sha256: str = "",
     compression: str | None = "gzip",
 ) -> None:
-    """Write pattern-file frames to HDF5, atomically: group ``frames/`` with ``link`` (L,), ``data`` (L, F) uint64 and
-    one (L, F) uint8 dataset per flag (``valid strobe start_of_orbit start_of_packet end_of_packet``); attribute
-    ``board_id``. Row k of every (L, F) dataset is link ``link[k]``.
+    """Write pattern-file frames to HDF5, atomically: group ``frames/`` with ``link`` (L,), ``data`` (L, F)
+    uint64 and one (L, F) uint8 dataset per flag (``valid strobe start_of_orbit start_of_packet
+    end_of_packet``); attribute ``board_id``. Row k of every (L, F) dataset is link ``link[k]``.
     """
     with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as f:
@@ -248,7 +249,7 @@ def write_frames(
             _write_frames(f, board, compression)
 
 
-# -- reading ---------------------------------------------------------------------------------------------------------
+# -- reading -------------------------------------------------------------------------------------------------
 
 
 class _Reader:
@@ -341,8 +342,8 @@ def read_vectors(path: str | os.PathLike[str]) -> VectorSet:
     Raises
     ------
     FormatError
-        The file is missing, not HDF5, truncated, from a newer schema, or holds a dataset that is not raw codes of
-        its ``type``; the message names the file (and the dataset).
+        The file is missing, not HDF5, truncated, from a newer schema, or holds a dataset that is not raw
+        codes of its ``type``; the message names the file (and the dataset).
     """
     with _Reader(path) as r:
         try:
@@ -408,10 +409,10 @@ def resolve_inputs(
 ) -> dict[str, np.ndarray]:
     """Map stored input datasets onto ``model``'s inputs as raw codes of each input's type.
 
-    Forgiving where users are (DESIGN.md): a float dataset without ``type`` holds physics values and is quantized like
-    ``input_t(double)`` (``FixedType.from_float``); an integer dataset without ``type`` holds raw codes; for a model
-    with one input, a single dataset is taken whatever its name. A shape or type that does not fit is a FormatError
-    naming the dataset, the expected shape and the model input.
+    Forgiving where users are (DESIGN.md): a float dataset without ``type`` holds physics values and is
+    quantized like ``input_t(double)`` (``FixedType.from_float``); an integer dataset without ``type`` holds
+    raw codes; for a model with one input, a single dataset is taken whatever its name. A shape or type that
+    does not fit is a FormatError naming the dataset, the expected shape and the model input.
     """
     tensors = list(model.inputs)
     if len(tensors) == 1 and len(stored) == 1:
@@ -470,10 +471,11 @@ def read_inputs(path: str | os.PathLike[str], model: Any = None) -> dict[str, np
 def iter_input_chunks(
     path: str | os.PathLike[str], chunk_size: int, *, model: Any = None
 ) -> Iterator[dict[str, np.ndarray]]:
-    """Yield the inputs ``chunk_size`` vectors at a time (the last chunk may be shorter), reading only that slice.
+    """Yield the inputs ``chunk_size`` vectors at a time (the last chunk may be shorter), reading only that
+    slice.
 
-    With ``model``, each chunk is resolved like :func:`read_inputs`. Memory stays bounded by the chunk, so files
-    larger than RAM stream through ``fwparity emulate``.
+    With ``model``, each chunk is resolved like :func:`read_inputs`. Memory stays bounded by the chunk, so
+    files larger than RAM stream through ``fwparity emulate``.
     """
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise InvalidArgument(f"chunk_size must be a positive integer, not chunk_size={chunk_size!r}")
@@ -495,8 +497,8 @@ def iter_input_chunks(
 class VectorWriter:
     """Append-as-you-go writer for streaming results (``fwparity emulate`` over chunks).
 
-    Datasets grow along the vector axis; the file appears at ``path`` only when the ``with`` block ends without an
-    exception, so a crash or Ctrl-C mid-stream leaves any earlier file intact.
+    Datasets grow along the vector axis; the file appears at ``path`` only when the ``with`` block ends
+    without an exception, so a crash or Ctrl-C mid-stream leaves any earlier file intact.
 
     Examples
     --------
@@ -538,10 +540,11 @@ class VectorWriter:
         return bool(self._ctx.__exit__(exc_type, exc, tb))
 
     def append(self, dataset: str, values: Any, type: Any = None) -> None:
-        """Append rows to ``dataset`` (``inputs/<name>``, ``outputs/<backend>/<name>`` or ``trace/<backend>/<layer>``).
+        """Append rows to ``dataset`` (``inputs/<name>``, ``outputs/<backend>/<name>`` or
+        ``trace/<backend>/<layer>``).
 
-        ``type=None`` is allowed only under ``inputs/`` (float physics values). Later appends must keep the shape
-        after the vector axis and the type.
+        ``type=None`` is allowed only under ``inputs/`` (float physics values). Later appends must keep the
+        shape after the vector axis and the type.
         """
         if self._file is None:
             raise InvalidArgument(

@@ -1,7 +1,8 @@
 """Link maps: which links, frames and bit fields carry which model input and output words.
 
 A link map is a TOML file that describes a board's I/O the way cmssw's ``l1t::demo::BoardDataWriter`` and
-``BoardDataReader`` (``L1Trigger/DemonstratorTools``) see it, plus where each model tensor element sits in the packet::
+``BoardDataReader`` (``L1Trigger/DemonstratorTools``) see it, plus where each model tensor element sits in a
+packet::
 
     frames_per_bx = 9            # 360 MHz links at 40 MHz bunch crossings
     board_tmux = 6
@@ -15,7 +16,7 @@ A link map is a TOML file that describes a board's I/O the way cmssw's ``l1t::de
     interpacket_gap = 3          # packet = tmux * frames_per_bx - interpacket_gap words
     offset = 0
 
-    [[links]]                    # LinkId (interface, channel) -> channel index per time slice (tmux / board_tmux)
+    [[links]]                    # LinkId (interface, channel) -> channel index per time slice
     interface = "jets"
     channel = 0
     indices = [4]
@@ -37,14 +38,15 @@ A link map is a TOML file that describes a board's I/O the way cmssw's ``l1t::de
     stride = 16                  # bits from one element to the next (default: the type's width)
     per_word = 4                 # elements per word (default: as many as fit)
 
-Element ``first + k`` lies in word ``word + k // per_word`` at bit ``bit + (k % per_word) * stride``. Packing writes
-the low ``width`` bits of each raw code (two's complement); unpacking sign-extends signed types.
+Element ``first + k`` lies in word ``word + k // per_word`` at bit ``bit + (k % per_word) * stride``. Packing
+writes the low ``width`` bits of each raw code (two's complement); unpacking sign-extends signed types.
 
-Packing follows ``BoardDataWriter`` exactly: event ``e`` goes to channel ``indices[e % (tmux / board_tmux)]`` starting
-at frame ``offset + e * board_tmux * frames_per_bx``; its packet (every word up to the packet length, unused words 0)
-is valid with start/end of packet on its first/last word; the rest is invalid; each file is padded to
-``max_frames_per_file`` and start of orbit is set on each channel's first start of packet. Events per file:
-``min((max_frames_per_file - offset) // (frames_per_bx * board_tmux) - (tmux / board_tmux - 1))`` over links.
+Packing follows ``BoardDataWriter`` exactly: event ``e`` goes to channel ``indices[e % (tmux / board_tmux)]``
+starting at frame ``offset + e * board_tmux * frames_per_bx``; its packet (every word up to the packet length,
+unused words 0) is valid with start/end of packet on its first/last word; the rest is invalid; each file is
+padded to ``max_frames_per_file`` and start of orbit is set on each channel's first start of packet. Events
+per file: ``min((max_frames_per_file - offset) // (frames_per_bx * board_tmux) - (tmux / board_tmux - 1))``
+over links.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ _MASK64 = (1 << 64) - 1
 
 @dataclass(frozen=True)
 class ChannelSpec:
-    """cmssw's ``ChannelSpec``: link TMUX period, invalid frames between packets, frames before the first packet."""
+    """cmssw's ``ChannelSpec``: link TMUX period, invalid frames between packets, frames before the first."""
 
     tmux: int
     interpacket_gap: int = 0
@@ -160,7 +162,7 @@ class LinkMap:
     backend: str = "board"
     format: str | None = None
 
-    # -- construction --------------------------------------------------------------------------------------------
+    # -- construction ----------------------------------------------------------------------------------------
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], *, source: str = "link map") -> LinkMap:
         """Validate a decoded TOML table; InvalidArgument names the table entry and key."""
@@ -207,7 +209,7 @@ class LinkMap:
                     f"{where}: {len(indices)} channel indices given, but link:board TMUX ratio is {ratio}"
                 )
             link = Link(iface, _get(entry, "channel", int, where), tuple(indices))
-            if any(l.key == link.key for l in links):
+            if any(lk.key == link.key for lk in links):
                 raise InvalidArgument(f"{where}: link ({iface!r}, {link.channel}) is declared twice")
             for x in indices:
                 if x in seen_idx:
@@ -234,7 +236,7 @@ class LinkMap:
                 )
             )
         by_name = {t.name: t for t in tensors}
-        link_keys = {l.key for l in links}
+        link_keys = {lk.key for lk in links}
         fields: list[Field] = []
         used: dict[
             tuple[str, int, int], list[tuple[int, int, int]]
@@ -306,7 +308,7 @@ class LinkMap:
             format=None if fmt is None else str(fmt),
         )
 
-    # -- geometry ------------------------------------------------------------------------------------------------
+    # -- geometry --------------------------------------------------------------------------------------------
     def packet_length(self, link: Link) -> int:
         spec = self.channels[link.interface]
         return spec.tmux * self.frames_per_bx - spec.interpacket_gap
@@ -338,7 +340,7 @@ class LinkMap:
         ratio = spec.tmux // self.board_tmux
         return link.indices[e % ratio], spec.offset + e * self.board_tmux * self.frames_per_bx
 
-    # -- packing -------------------------------------------------------------------------------------------------
+    # -- packing ---------------------------------------------------------------------------------------------
     def words(self, tensors: Mapping[str, np.ndarray]) -> dict[tuple[str, int], np.ndarray]:
         """Per link, the packet words of every event: uint64 (N, packet length)."""
         specs = {t.name: t for t in self.tensors}
@@ -362,7 +364,7 @@ class LinkMap:
             n = arr.shape[0]
             flat[name] = arr.reshape(n, t.size)
         n = n or 0
-        out = {l.key: np.zeros((n, self.packet_length(l)), dtype=np.uint64) for l in self.links}
+        out = {lk.key: np.zeros((n, self.packet_length(lk)), dtype=np.uint64) for lk in self.links}
         for f in self.fields:
             t = specs[f.tensor]
             mask = (1 << t.type.width) - 1
@@ -384,7 +386,7 @@ class LinkMap:
         words = self.words(tensors)
         n = next(iter(words.values())).shape[0] if words else 0
         per_file = self.events_per_file()
-        indices = sorted(i for l in self.links for i in l.indices)
+        indices = sorted(i for lk in self.links for i in lk.indices)
         boards = []
         for start in range(0, n, per_file):
             stop = min(n, start + per_file)
@@ -406,7 +408,7 @@ class LinkMap:
         return boards
 
     def _event_rows(self, b: BoardData, e: int, source: str) -> dict[tuple[str, int], np.ndarray] | None:
-        """Packet words of event ``e`` of a file on every link, or None once an event does not fit the file."""
+        """Packet words of event ``e`` of a file on every link, or None once an event does not fit."""
         rows: dict[tuple[str, int], np.ndarray] = {}
         for link in self.links:
             spec = self.channels[link.interface]
@@ -431,13 +433,14 @@ class LinkMap:
         return rows
 
     def unpack(self, boards: Sequence[BoardData], *, source: str = "<board data>") -> dict[str, np.ndarray]:
-        """Inverse of :meth:`pack`, as BoardDataReader reads: tensor name -> raw (N, *shape), signed sign-extended.
+        """Inverse of :meth:`pack`, as BoardDataReader reads: tensor name -> raw (N, *shape), signed
+        sign-extended.
 
-        Events are read from each file while they fit completely and their first packet frame is valid (a partly
-        filled last file ends in invalid padding); a frame a field reads that is not valid is a FormatError naming the
-        channel index and frame.
+        Events are read from each file while they fit completely and their first packet frame is valid (a
+        partly filled last file ends in invalid padding); a frame a field reads that is not valid is a
+        FormatError naming the channel index and frame.
         """
-        per_link: dict[tuple[str, int], list[np.ndarray]] = {l.key: [] for l in self.links}
+        per_link: dict[tuple[str, int], list[np.ndarray]] = {lk.key: [] for lk in self.links}
         for b in boards:
             for link in self.links:
                 for idx in link.indices:
@@ -469,15 +472,15 @@ class LinkMap:
             mask = (1 << width) - 1
             dst = out[f.tensor]
             src = words[(f.interface, f.channel)]
-            for elem, w, b in f.positions():
+            for elem, w, bit in f.positions():
                 col = src[:, w]
                 if t.type.dtype == object:
-                    vals = [(int(v) >> b) & mask for v in col]
+                    vals = [(int(v) >> bit) & mask for v in col]
                     if t.type.signed:
                         vals = [v - (1 << width) if v >> (width - 1) else v for v in vals]
                     dst[:, elem] = np.array(vals, dtype=object)
                 else:
-                    bits = (col >> np.uint64(b)) & np.uint64(mask)
+                    bits = (col >> np.uint64(bit)) & np.uint64(mask)
                     if t.type.signed:  # sign-extend in wrapping uint64 arithmetic: (v ^ s) - s
                         sign = np.uint64(1 << (width - 1))
                         bits = (bits ^ sign) - sign
@@ -486,7 +489,7 @@ class LinkMap:
 
 
 def parse_link_map(text: str, *, source: str = "link map") -> LinkMap:
-    """Parse link-map TOML text; TOML syntax errors become FormatError naming ``source`` (with line and column)."""
+    """Parse link-map TOML text; TOML syntax errors become FormatError naming ``source``, line and column."""
     try:
         d = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
