@@ -7,13 +7,18 @@ processes. See docs/csim.md.
 
 from __future__ import annotations
 
+from ._backend import CsimBackend, build_for
 from .bridge import ABI_VERSION, Port, TopSignature, TracePoint, generate_bridge
 from .build import DEFAULT_FLAGS, CsimLibrary, build_csim_library
+from .emit import SUPPORTED_KINDS, EmittedProject, build_model, emit_model
 from .hls4ml_project import Hls4mlProject, build_hls4ml_project, find_hls4ml_project, instrument_top
 from .manifest import CsimManifest, load_csim_manifest
 from .runner import CsimOutputs, CsimRunner, PortSpec
 
 __all__ = [
+    # _backend
+    "CsimBackend",
+    "build_for",
     # bridge
     "ABI_VERSION",
     "Port",
@@ -24,6 +29,11 @@ __all__ = [
     "DEFAULT_FLAGS",
     "CsimLibrary",
     "build_csim_library",
+    # emit
+    "SUPPORTED_KINDS",
+    "EmittedProject",
+    "build_model",
+    "emit_model",
     # hls4ml_project
     "Hls4mlProject",
     "build_hls4ml_project",
