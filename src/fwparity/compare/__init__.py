@@ -8,6 +8,7 @@ assertion call the same two functions.
 from __future__ import annotations
 
 from ._comparison import SCHEMA_VERSION, Comparison, compare_runs
+from ._validate import quantize_inputs, validate
 from .engine import (
     MISMATCH_CLASSES,
     LayerStats,
@@ -32,6 +33,9 @@ __all__ = [
     "SCHEMA_VERSION",
     "Comparison",
     "compare_runs",
+    # _validate
+    "validate",
+    "quantize_inputs",
     # vectors
     "VECTOR_MIX",
     "random_vectors",
@@ -46,6 +50,8 @@ for _obj in (
     compare_bits,
     Comparison,
     compare_runs,
+    validate,
+    quantize_inputs,
     random_vectors,
 ):
     _obj.__module__ = __name__
