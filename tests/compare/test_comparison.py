@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
 
+from fwparity._backend import RunResult as Run
 from fwparity.compare import Comparison, compare_runs
 from fwparity.errors import FormatError, InvalidArgument
 
 jsonschema = pytest.importorskip("jsonschema")  # in the [dev] extra
-
-
-@dataclass
-class Run:
-    backend: str
-    outputs: dict[str, np.ndarray]
-    trace: dict[str, np.ndarray] = field(default_factory=dict)
-    overflows: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
 
 
 # Written from DESIGN.md's "report.json (schema 1) has at least ..." paragraph, independently of the code.

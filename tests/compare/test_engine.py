@@ -1,28 +1,16 @@
 """compare_bits: classification, counts, caps, localisation. Every expected value here is worked out by hand
-from
-the rules in fwparity.compare.engine's docstring (not by calling the engine), so the tests can fail."""
+from the rules in fwparity.compare.engine's docstring (not by calling the engine), so the tests can fail."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
 
+from fwparity._backend import RunResult as Run
 from fwparity.compare import MISMATCH_CLASSES, classify_mismatch, compare_bits
 from fwparity.errors import InvalidArgument, InvalidType
-
-
-@dataclass
-class Run:
-    """Stands in for RunResult (docs/internals.md section 4): the engine reads only these fields."""
-
-    backend: str
-    outputs: dict[str, np.ndarray]
-    trace: dict[str, np.ndarray] = field(default_factory=dict)
-    overflows: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
 
 
 def _one(t: str, e: int, a: int, tolerance: int = 0):

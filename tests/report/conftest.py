@@ -1,25 +1,13 @@
 """A realistic Comparison for the renderers: three backends, two outputs, traces, overflows, a wide output,
-and
-names that need escaping."""
+and names that need escaping."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
 
+from fwparity._backend import RunResult as Run
 from fwparity.compare import Comparison, compare_runs
-
-
-@dataclass
-class Run:
-    backend: str
-    outputs: dict[str, np.ndarray]
-    trace: dict[str, np.ndarray] = field(default_factory=dict)
-    overflows: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
-
 
 LAYERS = {
     "fc1": "ap_fixed<24,10>",

@@ -1,5 +1,4 @@
-"""Comparison: every backend pair of one validation run plus the metadata a report needs (report.json
-schema 1).
+"""Comparison: the backend pairs of one validation run plus the metadata a report needs (report.json).
 
 :func:`compare_runs` builds one from the :class:`RunResult` of each backend; :meth:`Comparison.to_json` /
 :meth:`Comparison.from_json` are report.json (DESIGN.md, schema 1) in both directions, so a report written

@@ -1,5 +1,4 @@
-"""JUnit XML: one testcase per backend pair and output, so CI dashboards show which output of which build
-broke.
+"""JUnit XML: one testcase per backend pair and output, so CI shows which output of which build broke.
 
 The failure message carries the counts; its text body carries the first mismatches (the same lines as
 :func:`~fwparity.report.diff_report`). ElementTree escapes every attribute and text node.
