@@ -12,7 +12,6 @@ import pytest
 
 from fwparity.csim import CsimRunner, build_hls4ml_project, find_hls4ml_project
 from fwparity.errors import FormatError
-from tests.hls4ml_gen import jet_tagger_spec, make_project
 
 pytestmark = [
     pytest.mark.requires_keras,
@@ -21,36 +20,6 @@ pytestmark = [
     # Keras 3 with numpy 2 warns inside get_weights(); not ours to fix
     pytest.mark.filterwarnings("ignore::DeprecationWarning:keras"),
 ]
-
-MIXED_SPEC = [
-    {"kind": "dense", "units": 8, "name": "da", "inputs": ["in_a"]},
-    {"kind": "dense", "units": 8, "name": "db", "inputs": ["in_b"]},
-    {"kind": "add", "name": "merge", "inputs": ["da", "db"]},
-    {"kind": "batchnorm", "name": "bn"},
-    {"kind": "tanh", "name": "th"},
-    {"kind": "concatenate", "name": "cat", "inputs": ["th", "db"]},
-    {"kind": "dense", "units": 4, "name": "head"},
-    {"kind": "sigmoid", "name": "sig"},
-]
-
-
-@pytest.fixture(scope="module")
-def jet(tmp_path_factory):
-    return make_project(tmp_path_factory, jet_tagger_spec(), input_shape=(16,), default_precision="ap_fixed<16,6>")
-
-
-@pytest.fixture(scope="module")
-def mixed(tmp_path_factory):
-    return make_project(
-        tmp_path_factory,
-        MIXED_SPEC,
-        input_shape={"in_a": (8,), "in_b": (8,)},
-        default_precision="ap_fixed<14,5>",
-        precisions={"da": {"accum": "ap_fixed<20,8,AP_RND,AP_SAT>"}, "head": {"result": "ap_fixed<18,7,AP_RND,AP_SAT>"}},
-        namespace="mixed_ns",
-        seed=3,
-    )
-
 
 def _raw_inputs(runner: CsimRunner, n: int, seed: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
