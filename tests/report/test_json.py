@@ -18,6 +18,12 @@ def test_write_and_read_back(tmp_path, mismatch_comparison):
     assert json.loads(path.read_text())["comparisons"][0]["first_divergent_layer"] == "fc2"
 
 
+def test_number_arrays_stay_on_one_line(mismatch_comparison):
+    text = dumps(mismatch_comparison)
+    assert '"shape": [5],' in text and "[10, 4, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]" in text
+    assert json.loads(text) == mismatch_comparison.to_json()
+
+
 def test_write_reports_writes_the_three_files(tmp_path, mismatch_comparison):
     paths = write_reports(mismatch_comparison, tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["junit.xml", "report.html", "report.json"]

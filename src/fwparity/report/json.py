@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,22 @@ from ._util import atomic_write
 __all__ = ["dumps", "read_json", "write_json"]
 
 
+# A list of numbers that json.dumps(indent=...) spread over lines. JSON strings never hold a raw newline, so a
+# match can only be a real array, never text inside a string.
+_NUMBER_LIST = re.compile(r"\[\n[-+0-9.eE,\s]*\]")
+
+
+def _compact_numbers(match: re.Match[str]) -> str:
+    return "[" + ", ".join(x.strip() for x in match.group(0)[1:-1].split(",")) + "]"
+
+
 def dumps(comparison: Any) -> str:
-    """report.json text: indented, keys in schema order, exact integers (JSON numbers have no width limit)."""
-    return json.dumps(comparison.to_json(), indent=2, allow_nan=False) + "\n"
+    """report.json text: indented, keys in schema order, exact integers (JSON numbers have no width limit).
+
+    Arrays of numbers (bit-flip counts, raw input vectors) stay on one line so the file remains readable.
+    """
+    text = json.dumps(comparison.to_json(), indent=2, allow_nan=False)
+    return _NUMBER_LIST.sub(_compact_numbers, text) + "\n"
 
 
 def write_json(comparison: Any, path: str | os.PathLike[str]) -> Path:
