@@ -14,6 +14,7 @@ from .emit import SUPPORTED_KINDS, EmittedProject, build_model, emit_model
 from .hls4ml_project import Hls4mlProject, build_hls4ml_project, find_hls4ml_project, instrument_top
 from .manifest import CsimManifest, load_csim_manifest
 from .runner import CsimOutputs, CsimRunner, PortSpec
+from .tbdata import TbData, read_tb_data, write_tb_data
 
 __all__ = [
     # _backend
@@ -46,6 +47,10 @@ __all__ = [
     "CsimOutputs",
     "CsimRunner",
     "PortSpec",
+    # tbdata
+    "TbData",
+    "read_tb_data",
+    "write_tb_data",
 ]
 
 for _name in __all__:
