@@ -39,16 +39,17 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import hashlib
 import io
 import json
 import os
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -56,6 +57,7 @@ __all__ = [
     "GeneratedProject",
     "make_project",
     "build_keras_model",
+    "keras_weights",
     "jet_tagger_spec",
     "JET_TAGGER_INPUT_SHAPE",
 ]
@@ -64,6 +66,20 @@ __all__ = [
 JET_TAGGER_INPUT_SHAPE = (16,)
 
 _CACHE: dict[str, GeneratedProject] = {}
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _quiet(fn: _F) -> _F:
+    """Run ``fn`` with warnings ignored: Keras/torch/hls4ml warn on numpy 2 and pytest turns warnings into errors."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 LayerSpec = Mapping[str, Any] | Sequence[Any]
 
@@ -137,6 +153,7 @@ def _import_hls4ml() -> Any:
     return hls4ml
 
 
+@_quiet
 def build_keras_model(
     spec: Sequence[LayerSpec],
     *,
@@ -254,6 +271,7 @@ class GeneratedProject:
             out[name] = np.asarray(yi, dtype=np.float64).reshape(n, *var.shape)
         return out
 
+    @_quiet
     def predict(self, x: Any) -> dict[str, np.ndarray]:
         """Run the compiled C simulation on float64 inputs: ``{output layer name: (N, *shape) float64}``.
 
@@ -266,6 +284,7 @@ class GeneratedProject:
             y = [np.asarray(v)[None] for v in y] if isinstance(y, list) else np.asarray(y)[None]
         return self._as_dict(y, n)
 
+    @_quiet
     def trace(self, x: Any) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Outputs and every traced layer's output, without the recompile ``ModelGraph.trace`` does.
 
@@ -314,6 +333,12 @@ class GeneratedProject:
         return self._as_dict(outs if len(outs) > 1 else outs[0], n), traced
 
 
+@_quiet
+def keras_weights(project: GeneratedProject, layer: str) -> list[np.ndarray]:
+    """The float32 Keras weights of ``layer`` (kernel, bias, ...) as generated, before hls4ml printed them."""
+    return [np.asarray(w) for w in project.keras_model.get_layer(layer).get_weights()]
+
+
 def _describe_keras(model: Any) -> str:
     h = hashlib.sha256(model.to_json().encode())
     for w in model.get_weights():
@@ -321,6 +346,7 @@ def _describe_keras(model: Any) -> str:
     return h.hexdigest()
 
 
+@_quiet
 def make_project(
     root: Any,
     spec: Sequence[LayerSpec] | Any,

@@ -42,7 +42,7 @@ template <class T, int N> void dump_array(const char *name, T *w) {
     std::printf("array %s", name);
     for (int i = 0; i < N; i++) {
         ap_uint<T::width> u = w[i].range(T::width - 1, 0);
-        std::printf(" %llu", (unsigned long long)u.to_uint64());
+        std::printf(" %s", u.to_string(16, false).c_str());  // hex text: exact for any width
     }
     std::printf("\n");
 }
@@ -109,8 +109,8 @@ def cpp_facts(project_dir: Path, hls_model: Any, work: Path) -> CppFacts:
         kind, key, *rest = line.split()
         if kind == "array":
             width = widths[key]
-            u = np.array([int(x) for x in rest], dtype=object)
+            u = np.array([int(x, 16) for x in rest], dtype=object)
             signed = facts.types.get(dict((a, b) for a, b, _ in arrays)[key], (0, 0, True))[2]
             raw = np.where(u >= (1 << (width - 1)), u - (1 << width), u) if signed else u
-            facts.arrays[key] = raw.astype(np.int64)
+            facts.arrays[key] = raw.astype(object)
     return facts
