@@ -6,6 +6,28 @@ Values are raw integer numpy arrays next to a :class:`FixedType`; floats appear 
 
 from __future__ import annotations
 
+from ._arith import (
+    add,
+    add_type,
+    c_int_type,
+    div,
+    div_type,
+    eq,
+    ge,
+    gt,
+    le,
+    lt,
+    mul,
+    mul_type,
+    ne,
+    neg,
+    neg_type,
+    shl,
+    shr,
+    sub,
+    sub_type,
+)
+from ._array import FixedArray
 from ._quantize import cast, from_float, requantize, to_float
 from ._type import MAX_WIDTH, FixedType, Overflow, Quantization, ap_fixed, ap_int, ap_ufixed, ap_uint
 
@@ -24,6 +46,28 @@ __all__ = [
     "from_float",
     "to_float",
     "cast",
+    # _arith
+    "mul_type",
+    "add_type",
+    "sub_type",
+    "div_type",
+    "neg_type",
+    "c_int_type",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "neg",
+    "shl",
+    "shr",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "eq",
+    "ne",
+    # _array
+    "FixedArray",
 ]
 
 for _name in __all__:

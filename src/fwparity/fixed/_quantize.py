@@ -117,27 +117,34 @@ def _overflow(
     """
     w, n, mode = dst.width, dst.sat_bits, dst.overflow
     lo, hi = dst.min_raw, dst.max_raw
+    if low.dtype == object:
+        # np.where refuses Python ints beyond 64 bits unless they arrive as object arrays.
+        def c(v: int) -> Any:
+            return np.array(v, dtype=object)
+    else:
+        def c(v: int) -> Any:
+            return v
     value = _to_signed(low, w) if dst.signed else low
     if mode is Overflow.WRAP and n == 0:
         return value
     assert under is not None and over is not None
     if mode is Overflow.SAT:
-        return np.where(over, hi, np.where(under, lo, value))
+        return np.where(over, c(hi), np.where(under, c(lo), value))
     if mode is Overflow.SAT_SYM:
         if dst.signed and w > 1:
             # The headers rewrite an in-range most negative code too (trap 4 in the reference).
-            value = np.where(value == lo, lo + 1, value)
+            value = np.where(value == lo, c(lo + 1), value)
             lo = lo + 1
-        return np.where(over, hi, np.where(under, lo, value))
+        return np.where(over, c(hi), np.where(under, c(lo), value))
     if mode is Overflow.SAT_ZERO:
-        return np.where(over | under, 0, value)
+        return np.where(over | under, c(0), value)
 
     mask = (1 << w) - 1
     msb = 1 << (w - 1)
     top = ((1 << n) - 1) << (w - n)  # the N saturated bits [W-N, W-1]
     if mode is Overflow.WRAP:  # N > 0
         if dst.signed:
-            folded = (low & ~top) | np.where(neg, msb, top & ~msb)
+            folded = (low & ~top) | np.where(neg, c(msb), c(top & ~msb))
         else:
             # Unsigned: the N MSBs become 1 on underflow too (trap 6).
             folded = low | top
@@ -146,14 +153,14 @@ def _overflow(
         if n == 0:
             assert lsb_w is not None
             flipped = np.where(lsb_w != m, low ^ mask, low)
-            folded = (flipped & ~msb) | np.where(lsb_w, msb, 0)
+            folded = (flipped & ~msb) | np.where(lsb_w, c(msb), c(0))
         elif n == 1:
             flipped = np.where(neg != m, low ^ mask, low)
-            folded = (flipped & ~msb) | np.where(neg, msb, 0)
+            folded = (flipped & ~msb) | np.where(neg, c(msb), c(0))
         else:
             b = ((low >> (w - n)) & 1) != 0
             flipped = np.where(b == neg, low ^ mask, low)
-            folded = (flipped & ~top) | np.where(neg, msb, top & ~msb)
+            folded = (flipped & ~top) | np.where(neg, c(msb), c(top & ~msb))
     folded_value = _to_signed(folded, w) if dst.signed else folded
     return np.where(over | under, folded_value, value)
 
