@@ -191,7 +191,11 @@ def test_zoo_options_follow_the_config(tmp_path_factory) -> None:
     assert sm.options["implementation"] == "latency"
     # the softmax struct carries exp/inv table sizes; table_size is activ_config's default, unused by softmax
     assert (sm.options["exp_table_size"], sm.options["inv_table_size"], sm.options["table_size"]) == (256, 256, 1024)
-    assert str(sm.types["exp_table"]) == "ap_fixed<16,6,AP_RND,AP_SAT>"
+    assert str(sm.types["accum"]) == "ap_fixed<20,10,AP_RND,AP_SAT>"
+    # hls4ml 1.3.0 records exp_table: ap_fixed<16,6,...> in hls4ml_config.yml but writes the default into
+    # defines.h; the C++ is what runs, which is why the importer reads types from the C++ and not the yaml
+    assert str(sm.types["exp_table"]) == "ap_fixed<18,8,AP_RND,AP_SAT>"
+    assert "exp_table: ap_fixed<16,6,AP_RND,AP_SAT>" in (project.dir / "hls4ml_config.yml").read_text()
     leaky = m.layer("leaky")
     # alpha is passed as a literal 0.1 and becomes param_t(0.1): floor(0.1 * 2^10) on ap_fixed<16,6>
     assert (str(leaky.types["param"]), leaky.options["alpha"]) == ("ap_fixed<16,6>", 102)
