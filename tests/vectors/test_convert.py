@@ -223,6 +223,13 @@ def test_info(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "outputs/csim/y" in capsys.readouterr().out
 
 
+def test_info_on_dat(tmp_path: Path) -> None:
+    p = tmp_path / "tb_input_features.dat"
+    p.write_text("# hls4ml\n1 2 3\n4 5 6\n")
+    i = info(p)
+    assert (i.format, i.summary) == ("dat", {"vectors": 2, "values per vector": 3})
+
+
 def test_info_on_malformed_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     p = tmp_path / "x.h5"
     p.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(64))

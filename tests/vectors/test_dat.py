@@ -187,3 +187,15 @@ def test_format_dat_rejects_length_mismatch() -> None:
 
     with pytest.raises(InvalidArgument, match=r"^arrays differ in length: \[1, 2\]$"):
         format_dat([np.zeros((1, 1), np.int64), np.zeros((2, 1), np.int64)], "ap_int<4>")
+
+
+def test_wide_type_mixes_exact_and_quantized_tokens(tmp_path: Path) -> None:
+    p = tmp_path / "w.dat"
+    t = FixedType.parse(
+        "ap_fixed<70,10>"
+    )  # 60 fractional bits: grid values need more than a double's 53 bits
+    on_grid = decimal_strings([2**59 + 1], 60)[0]  # 0.5 + 2**-60
+    p.write_text(f"{on_grid} 0.1\n")
+    got = read_dat(p, t)
+    assert got[0, 0] == 2**59 + 1  # exact, although float(on_grid) == 0.5
+    assert got[0, 1] == t.from_float([0.1])[0]  # off the grid: quantized like ap_fixed<70,10>(double)

@@ -71,8 +71,8 @@ def info(path: str | os.PathLike[str]) -> FileInfo:
         out.summary = {"board": board.name or "(none)", "links": board.n_links, "frames": board.n_frames}
         out.links = _board_links(board)
     elif fmt == "dat":
-        rows = parse_dat(read_text(path), source=source)
-        out.summary = {"vectors": len(rows), "values per vector": len(rows[0][1]) if rows else 0}
+        _, rows = parse_dat(read_text(path), source=source)
+        out.summary = {"vectors": len(rows), "values per vector": len(rows[0]) if rows else 0}
     else:
         vs = read_vectors(path)
         out.summary = {

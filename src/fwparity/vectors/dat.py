@@ -141,33 +141,48 @@ def write_dat(path: str | os.PathLike[str], arrays: Any, types: Any) -> None:
     write_text_atomic(path, format_dat(arrays, types))
 
 
-def parse_dat(text: str, *, source: str = "<string>") -> list[tuple[int, list[tuple[str, int]]]]:
-    """Non-blank, non-comment lines as (line number, [(token, column)]); FormatError if lengths differ."""
-    rows = []
+def parse_dat(text: str, *, source: str = "<string>") -> tuple[list[int], list[list[str]]]:
+    """Line numbers and tokens of the non-blank, non-comment lines; FormatError if their lengths differ."""
+    numbers: list[int] = []
+    rows: list[list[str]] = []
     width: tuple[int, int] | None = None
     for i, line in enumerate(split_lines(text)):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
+        tokens = line.split()
+        if not tokens or tokens[0].startswith("#"):
             continue
-        tokens = [(m.group(), m.start() + 1) for m in _TOKEN.finditer(line)]
         if width is None:
             width = (len(tokens), i + 1)
         elif len(tokens) != width[0]:
+            col = len(line) + 1 if len(tokens) < width[0] else _column(line, width[0])
             raise format_error(
-                source,
-                i + 1,
-                len(line) + 1 if len(tokens) < width[0] else tokens[width[0]][1],
-                f"{len(tokens)} values, but line {width[1]} has {width[0]}",
+                source, i + 1, col, f"{len(tokens)} values, but line {width[1]} has {width[0]}"
             )
-        rows.append((i + 1, tokens))
-    return rows
+        numbers.append(i + 1)
+        rows.append(tokens)
+    return numbers, rows
 
 
-def _float(tok: str, source: str, line: int, col: int) -> float:
+def _column(line: str, index: int) -> int:
+    """1-based column of the ``index``-th token of ``line`` (only computed for error messages)."""
+    return [m.start() + 1 for m in _TOKEN.finditer(line)][index]
+
+
+def _floats(text: str, numbers: list[int], rows: list[list[str]], width: int, source: str) -> np.ndarray:
+    """All tokens as float64 in one vectorised conversion; a bad token is located only on failure."""
     try:
-        return float(tok)
+        return np.array(rows, dtype=np.float64).reshape(len(rows), width)
     except ValueError:
-        raise format_error(source, line, col, f"{tok!r} is not a number") from None
+        pass
+    lines = split_lines(text)
+    for ln, tokens in zip(numbers, rows, strict=True):
+        for k, tok in enumerate(tokens):
+            try:
+                float(tok)
+            except ValueError:
+                raise format_error(
+                    source, ln, _column(lines[ln - 1], k), f"{tok!r} is not a number"
+                ) from None
+    raise FormatError(f"{source}: cannot convert the values to numbers")  # pragma: no cover - float() agrees
 
 
 def read_dat(path: str | os.PathLike[str], type: Any = None, *, tb_float32: bool = False) -> np.ndarray:
@@ -178,36 +193,51 @@ def read_dat(path: str | os.PathLike[str], type: Any = None, *, tb_float32: bool
     like the hls4ml test bench (``type(float(atof(text)))``).
     """
     source = os.fspath(path)
-    rows = parse_dat(read_text(path), source=source)
-    m = len(rows[0][1]) if rows else 0
+    text = read_text(path)
+    numbers, rows = parse_dat(text, source=source)
+    m = len(rows[0]) if rows else 0
+    values = _floats(text, numbers, rows, m, source)
     if type is None:
-        return np.array(
-            [[_float(t, source, ln, c) for t, c in toks] for ln, toks in rows], dtype=np.float64
-        ).reshape(len(rows), m)
-    return _to_raw(rows, [as_type(type)] * m, source, tb_float32).reshape(len(rows), m)
+        return values
+    return _to_raw(values, rows, [as_type(type)] * m, tb_float32)
 
 
 def _to_raw(
-    rows: list[tuple[int, list[tuple[str, int]]]], types: list[FixedType], source: str, tb_float32: bool
+    values: np.ndarray, rows: list[list[str]], types: list[FixedType], tb_float32: bool
 ) -> np.ndarray:
-    n, m = len(rows), len(types)
+    """Raw codes per column type. Up to 53 bits every grid value is a double, so ``T(double(text))`` is exact
+    for on-grid text and is the documented quantization otherwise: one vectorised ``from_float`` per type.
+    Wider types parse on-grid text exactly with Fraction (no double step), one token at a time.
+    """
+    n, m = values.shape
     wide = any(t.dtype == object for t in types)
     out = np.zeros((n, m), dtype=object if wide else np.int64)
-    for r, (ln, toks) in enumerate(rows):
-        for k, ((tok, col), t) in enumerate(zip(toks, types, strict=True)):
-            value = _float(tok, source, ln, col)  # validates the token first
-            exact: Fraction | None = None
-            if not tb_float32 and np.isfinite(value):
-                try:
-                    exact = Fraction(tok) * (Fraction(2) ** t.frac_bits)
-                except (ValueError, ZeroDivisionError):
-                    exact = None
-            if exact is not None and exact.denominator == 1 and t.min_raw <= exact.numerator <= t.max_raw:
-                out[r, k] = exact.numerator
-            else:
-                x = np.float64(np.float32(value)) if tb_float32 else np.float64(value)
-                out[r, k] = t.from_float(np.array([x]))[0]
+    if tb_float32:
+        values = values.astype(np.float32).astype(np.float64)
+    by_type: dict[FixedType, list[int]] = {}
+    for k, t in enumerate(types):
+        by_type.setdefault(t, []).append(k)
+    for t, cols in by_type.items():
+        quantized = t.from_float(values[:, cols])
+        if t.width <= 53 or tb_float32:
+            out[:, cols] = quantized
+            continue
+        for r in range(n):
+            for j, k in enumerate(cols):
+                exact = _exact_raw(rows[r][k], t)
+                out[r, k] = quantized[r, j] if exact is None else exact
     return out
+
+
+def _exact_raw(token: str, t: FixedType) -> int | None:
+    """The raw code of ``token`` if it is exactly on ``t``'s grid and in range, else None."""
+    try:
+        exact = Fraction(token) * (Fraction(2) ** t.frac_bits)
+    except (ValueError, ZeroDivisionError):
+        return None
+    if exact.denominator == 1 and t.min_raw <= exact.numerator <= t.max_raw:
+        return exact.numerator
+    return None
 
 
 def read_dat_tensors(
@@ -217,17 +247,18 @@ def read_dat_tensors(
     raw codes of each tensor's type, shaped (N, *shape). The line length must equal the tensors' total size.
     """
     source = os.fspath(path)
-    rows = parse_dat(read_text(path), source=source)
+    text = read_text(path)
+    numbers, rows = parse_dat(text, source=source)
     sizes = [int(np.prod(t.shape, dtype=np.int64)) for t in tensors]
     types: list[FixedType] = []
     for t, s in zip(tensors, sizes, strict=True):
         types += [as_type(t.type)] * s
-    if rows and len(rows[0][1]) != len(types):
+    if rows and len(rows[0]) != len(types):
         names = ", ".join(f"{t.name}{tuple(t.shape)}" for t in tensors)
         raise FormatError(
-            f"{source}:{rows[0][0]}: {len(rows[0][1])} values per line, but {names} need {len(types)}"
+            f"{source}:{numbers[0]}: {len(rows[0])} values per line, but {names} need {len(types)}"
         )
-    flat = _to_raw(rows, types, source, tb_float32)
+    flat = _to_raw(_floats(text, numbers, rows, len(types), source), rows, types, tb_float32)
     out, start = {}, 0
     for t, s in zip(tensors, sizes, strict=True):
         col = flat[:, start : start + s]
