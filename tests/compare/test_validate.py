@@ -101,6 +101,75 @@ def test_reference_against_emitted_csim():
     assert c.pairs[0].compared_elements == 600
 
 
+def _cast_model(result_type: str) -> Model:
+    """x -> dense (wide, never overflows) -> linear cast into ``result_type``, the only difference."""
+    rng = np.random.default_rng(8)
+    wide = "ap_fixed<24,10>"
+    return Model(
+        "cast",
+        inputs=[Tensor("x", (6,), "ap_fixed<12,4>")],
+        layers=[
+            Layer(
+                "fc",
+                "dense",
+                ["x"],
+                (5,),
+                {"weight": "ap_fixed<8,2>", "bias": "ap_fixed<8,2>", "accum": wide, "result": wide},
+                {"weight": rng.integers(-128, 128, (6, 5)), "bias": rng.integers(-128, 128, (5,))},
+                {"n_in": 6, "n_out": 5, "strategy": "latency"},
+            ),
+            Layer("cast", "linear", ["fc"], (5,), {"result": result_type}),
+        ],
+        outputs=["cast"],
+    )
+
+
+class _OnModel(Backend):
+    """Run a backend on another model: firmware built with different output modes than the software model."""
+
+    def __init__(self, backend: Backend, model: Model) -> None:
+        self._backend, self._model = backend, model
+        self.name = backend.name
+
+    def run(self, model, inputs_raw, *, trace=False) -> RunResult:
+        return self._backend.run(self._model, inputs_raw, trace=trace)
+
+
+@pytest.mark.requires_gxx
+def test_classes_of_a_real_mode_mismatch_in_compiled_cpp():
+    """Software model AP_RND/AP_SAT, firmware (C++ compiled by g++) AP_TRN/AP_WRAP on the same output.
+
+    Ground truth from the reference's trace of ``fc`` (the value before the cast, F = 14 -> F = 5, a shift by
+    9): where the value fits ap_fixed<8,3>, RND and TRN differ by exactly one LSB when the dropped bits are
+    >= 1/2, so every mismatch there must be ``rounding``; where it does not fit, SAT sits on a rail and WRAP
+    does not, so the mismatch must be ``saturation`` (or ``rounding`` if the wrapped code lands next to it).
+    """
+    firmware = _cast_model("ap_fixed<8,3>")
+    software = _cast_model("ap_fixed<8,3,AP_RND,AP_SAT>")
+    inputs = random_vectors(software, 2000, seed=5)
+    csim = _OnModel(get_backend("csim", workers=0), firmware)
+
+    own = validate(firmware, inputs, against=["reference", csim])
+    assert own.status == "parity", own.pairs[0].mismatches[:5]
+
+    c = validate(software, inputs, against=["reference", csim], max_listed=10**6)
+    (pair,) = c.pairs
+    reference = get_backend("reference").run(software, inputs, trace=True)
+    fc = reference.trace["fc"].astype(np.int64)
+    trn, rnd = fc >> 9, (fc + (1 << 8)) >> 9
+    fits = (trn >= -128) & (rnd <= 127)  # both roundings fit (trn <= rnd), so neither side saturates or wraps
+    assert 0 < int((~fits).sum()) < fits.size  # the vectors do reach both regimes
+    in_range = {(m.vector, m.index): m.cls for m in pair.mismatches if fits[m.vector, m.index]}
+    beyond = {(m.vector, m.index): m for m in pair.mismatches if not fits[m.vector, m.index]}
+    assert set(in_range.values()) == {"rounding"}
+    assert len(in_range) == int((fits & (trn != rnd)).sum())
+    assert beyond and all(
+        m.cls == "saturation" or (m.cls == "rounding" and abs(m.delta_lsb) == 1) for m in beyond.values()
+    )
+    assert len(pair.mismatches) == pair.mismatched_elements
+    assert pair.first_divergent_layer == "cast"
+
+
 @pytest.mark.parametrize(
     "inputs, kwargs, message",
     [
