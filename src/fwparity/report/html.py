@@ -31,18 +31,27 @@ h2 { font-size: 19px; margin: 32px 0 8px; padding-bottom: 4px; border-bottom: 1p
 h3 { font-size: 15px; margin: 20px 0 6px; }
 .badge { display: inline-block; padding: 2px 10px; border-radius: 12px; color: #fff; font-weight: 600;
          font-size: 13px; vertical-align: middle; }
-.badge.parity { background: var(--ok); } .badge.mismatch { background: var(--bad); } .muted { color:
-var(--muted); } table { border-collapse: collapse; margin: 6px 0 12px; font-size: 13px; } th, td { border: 1px
-solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; } th { background: var(--bg);
-font-weight: 600; } td.num { text-align: right; font-variant-numeric: tabular-nums; } code, .mono {
-font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; } tr.bad td.status {
-color: var(--bad); font-weight: 600; } tr.ok td.status { color: var(--ok); font-weight: 600; } .cls-rounding {
-color: #9a6700; } .cls-overflow { color: #8250df; } .cls-saturation { color: #cf222e; } .cls-other { color:
-#0550ae; } .charts { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; } figure { margin: 0;
-} figcaption { font-size: 12px; color: var(--muted); margin-top: 2px; } svg text { font: 11px system-ui,
-sans-serif; fill: var(--ink); } .scroll { overflow-x: auto; max-width: 100%; } .note { background: var(--bg);
-border-left: 3px solid var(--line); padding: 6px 10px; margin: 8px 0; } footer { margin-top: 40px; font-size:
-12px; color: var(--muted); }
+.badge.parity { background: var(--ok); }
+.badge.mismatch { background: var(--bad); }
+.muted { color: var(--muted); }
+table { border-collapse: collapse; margin: 6px 0 12px; font-size: 13px; }
+th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: var(--bg); font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
+tr.bad .status { color: var(--bad); font-weight: 600; }
+tr.ok .status { color: var(--ok); font-weight: 600; }
+.cls-rounding { color: #9a6700; }
+.cls-overflow { color: #8250df; }
+.cls-saturation { color: #cf222e; }
+.cls-other { color: #0550ae; }
+.charts { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
+figure { margin: 0; }
+figcaption { font-size: 12px; color: var(--muted); margin-top: 2px; }
+svg text { font: 11px system-ui, sans-serif; fill: var(--ink); }
+.scroll { overflow-x: auto; max-width: 100%; }
+.note { background: var(--bg); border-left: 3px solid var(--line); padding: 6px 10px; margin: 8px 0; }
+footer { margin-top: 40px; font-size: 12px; color: var(--muted); }
 """
 
 _CLASS_COLOURS = {"rounding": "#d4a72c", "overflow": "#8250df", "saturation": "#cf222e", "other": "#0550ae"}
