@@ -482,7 +482,7 @@ def _map_call(
     fname = call.func.split("::")[-1]
     out = ctx.vars[out_var]
     shape = out.shape
-    where = f"Layer {name!r} ({call.line!r})"
+    where = f"Layer {name!r} ({call.line})"
 
     def res_type() -> Any:
         return ctx.resolve_type(out.type, where=where)
