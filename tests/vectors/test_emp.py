@@ -283,3 +283,19 @@ def test_write_emp_is_atomic(tmp_path: object, monkeypatch: pytest.MonkeyPatch) 
         write_emp(BoardData.empty([0], 1), p)
     assert p.read_text() == "old\n"
     assert [q.name for q in p.parent.iterdir()] == ["f.txt"]
+
+
+@given(boards())
+def test_fast_and_checked_paths_agree(board: BoardData) -> None:
+    import fwparity.vectors.emp as emp
+
+    texts = (format_emp_v1(board), format_emp_v2(board))
+    fast = [parse_emp(t) for t in texts]
+    never = re.compile(r"(?!)")
+    saved = emp._V1_LINE, emp._V2_LINE
+    emp._V1_LINE = emp._V2_LINE = never  # type: ignore[assignment]
+    try:
+        checked = [parse_emp(t) for t in texts]
+    finally:
+        emp._V1_LINE, emp._V2_LINE = saved
+    assert fast == checked

@@ -26,6 +26,7 @@ __all__ = ["format_apx", "parse_apx", "read_apx", "write_apx"]
 _TOKEN = re.compile(r"\S+")
 _LABEL = re.compile(r"LINK_(\d+)")
 _HEX = re.compile(r"0[xX]([0-9a-fA-F]+)")
+_ROW = re.compile(r"\s*0[xX][0-9a-fA-F]+(?:\s+0[xX][0-9a-fA-F]+)*\s*")
 
 
 def parse_apx(text: str, *, source: str = "<string>") -> BoardData:
@@ -76,6 +77,14 @@ def parse_apx(text: str, *, source: str = "<string>") -> BoardData:
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
+        if _ROW.fullmatch(line):  # fast path; anything unusual takes the checked path below
+            toks = line.split()
+            if len(toks) == n_tokens:
+                fast = [int(t, 16) for t in toks]
+                if fast[0] == len(data) and all(len(t) <= 18 for t in toks[2::2]):
+                    sidebands.append(fast[1::2])
+                    data.append(fast[2::2])
+                    continue
         values: list[int] = []
         for m in _TOKEN.finditer(line):
             h = _HEX.fullmatch(m.group())

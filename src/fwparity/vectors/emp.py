@@ -43,21 +43,28 @@ _V1_HEADERS = (("Quad/Chan", re.compile(r"Quad/Chan\s*:")), ("Link", re.compile(
 _V1_FRAME = re.compile(r"Frame\s+(\d+)\s*:")
 _V2_FRAME = re.compile(r"Frame\s+(\d+)(?=\s|$)")
 _V2_LINK = re.compile(r"Link(?=\s|$)")
+_V1_LINE = re.compile(r"(?:\s+(?:[01]s)?[01]v[0-9a-fA-F]{16})*\s*")
+_V2_LINE = re.compile(r"(?:\s+[01]{4,5}\s+[0-9a-fA-F]{16})*\s*")
 
 
 class _Rows:
-    """Accumulates frame rows as Python lists; one numpy conversion at the end."""
+    """Accumulates frame rows as Python ints; one numpy conversion at the end.
+
+    ``codes`` packs a frame's flags into one int: bit 4 strobe, 3 start of orbit, 2 start of packet, 1 end of
+    packet, 0 valid (the EMPv2 digit order, so ``int(flags, 2)`` is the code of a 5-digit v2 token).
+    """
 
     def __init__(self, n_links: int) -> None:
         self.n_links = n_links
         self.data: list[list[int]] = []
-        self.flags: dict[str, list[list[bool]]] = {f: [] for f in FLAGS}
+        self.codes: list[list[int]] = []
 
     def board(self, links: list[int], name: str) -> BoardData:
-        n = len(self.data)
-        shape = (n, self.n_links)
+        shape = (len(self.data), self.n_links)
         data = np.array(self.data, dtype=np.uint64).reshape(shape).T
-        flags = {f: np.array(v, dtype=bool).reshape(shape).T for f, v in self.flags.items()}
+        codes = np.array(self.codes, dtype=np.int64).reshape(shape).T
+        bits = {"strobe": 4, "start_of_orbit": 3, "start_of_packet": 2, "end_of_packet": 1, "valid": 0}
+        flags = {f: (codes >> bits[f]) & 1 != 0 for f in FLAGS}
         return BoardData(np.array(links, dtype=np.int64), data, name=name, **flags)
 
 
@@ -134,7 +141,6 @@ def _parse_v1(lines: list[str], i: int, source: str) -> BoardData:
             links = _link_indices(source, i + 1, tokens)
     rows = _Rows(len(links))
     n_links = len(links)
-    strobe_rows, valid_rows = rows.flags["strobe"], rows.flags["valid"]
     for j in range(i + 1, len(lines)):
         raw = lines[j]
         stripped = raw.lstrip(" \t")
@@ -143,24 +149,26 @@ def _parse_v1(lines: list[str], i: int, source: str) -> BoardData:
         indent = len(raw) - len(stripped)
         m = _V1_FRAME.match(stripped)
         _check_frame_number(m, stripped, len(rows.data), source, j + 1, indent, "Frame NNNN :")
-        tokens = _tokens(stripped[m.end() :], indent + m.end())  # type: ignore[union-attr]
+        rest = stripped[m.end() :]  # type: ignore[union-attr]
+        if _V1_LINE.fullmatch(rest):  # fast path; anything unusual takes the checked path below
+            toks = rest.split()
+            if len(toks) == n_links:
+                rows.data.append([int(t[-16:], 16) for t in toks])
+                rows.codes.append([(t[-18] == "1") | ((len(t) == 18 or t[0] == "1") << 4) for t in toks])
+                continue
+        tokens = _tokens(rest, indent + m.end())  # type: ignore[union-attr]
         _check_count(tokens, n_links, source, j + 1, len(raw))
-        data_row, valid_row, strobe_row = [], [], []
+        data_row, code_row = [], []
         for tok, col in tokens:
             t = _V1_FRAME_TOKEN.fullmatch(tok)
             if t is None:
                 raise format_error(
                     source, j + 1, col, f"token {tok!r} does not match [0s|1s]<0|1>v<16 hex digits>"
                 )
-            strobe_row.append(t.group(1) != "0")
-            valid_row.append(t.group(2) == "1")
+            code_row.append((t.group(2) == "1") | ((t.group(1) != "0") << 4))
             data_row.append(int(t.group(3), 16))
         rows.data.append(data_row)
-        valid_rows.append(valid_row)
-        strobe_rows.append(strobe_row)
-    n = len(rows.data)
-    for f in ("start_of_orbit", "start_of_packet", "end_of_packet"):
-        rows.flags[f] = [[False] * n_links for _ in range(n)]
+        rows.codes.append(code_row)
     return rows.board(links, name)
 
 
@@ -216,7 +224,14 @@ def _parse_v2(lines: list[str], i: int, source: str) -> BoardData:
         indent = len(raw) - len(stripped)
         m = _V2_FRAME.match(stripped)
         _check_frame_number(m, stripped, len(rows.data), source, j + 1, indent, "Frame NNNN")
-        tokens = _tokens(stripped[m.end() :], indent + m.end())  # type: ignore[union-attr]
+        rest = stripped[m.end() :]  # type: ignore[union-attr]
+        if _V2_LINE.fullmatch(rest):  # fast path; anything unusual takes the checked path below
+            toks = rest.split()
+            if len(toks) == 2 * n_links:
+                rows.data.append([int(t, 16) for t in toks[1::2]])
+                rows.codes.append([int(t, 2) | (16 if len(t) == 4 else 0) for t in toks[0::2]])
+                continue
+        tokens = _tokens(rest, indent + m.end())  # type: ignore[union-attr]
         if len(tokens) % 2 == 1 and len(tokens) // 2 < n_links:
             tok, col = tokens[-1]
             raise format_error(
@@ -226,8 +241,7 @@ def _parse_v2(lines: list[str], i: int, source: str) -> BoardData:
             (tokens[k], tokens[k + 1] if k + 1 < len(tokens) else ("", 0)) for k in range(0, len(tokens), 2)
         ]
         _check_count([p[0] for p in pairs], n_links, source, j + 1, len(raw))
-        data_row = []
-        flag_rows: list[list[bool]] = [[] for _ in FLAGS]
+        data_row, code_row = [], []
         for (flags, fcol), (word, wcol) in pairs:
             if _V2_FLAGS.fullmatch(flags) is None:
                 raise format_error(
@@ -239,14 +253,10 @@ def _parse_v2(lines: list[str], i: int, source: str) -> BoardData:
                 )
             if _HEX16.fullmatch(word) is None:
                 raise format_error(source, j + 1, wcol, f"token {word!r} is not a 16-digit hex word")
-            strobe = flags[0] == "1" if len(flags) == 5 else True
-            sof, sop, eop, valid = (c == "1" for c in flags[-4:])
-            for row, value in zip(flag_rows, (valid, strobe, sof, sop, eop), strict=True):
-                row.append(value)
+            code_row.append(int(flags, 2) | (16 if len(flags) == 4 else 0))
             data_row.append(int(word, 16))
         rows.data.append(data_row)
-        for f, row in zip(FLAGS, flag_rows, strict=True):
-            rows.flags[f].append(row)
+        rows.codes.append(code_row)
     return rows.board(links, name)
 
 
