@@ -38,6 +38,8 @@ table { border-collapse: collapse; margin: 6px 0 12px; font-size: 13px; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: var(--bg); font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+code.xor { white-space: nowrap; }
+svg { max-width: 100%; height: auto; }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
 tr.bad .status { color: var(--bad); font-weight: 600; }
 tr.ok .status { color: var(--ok); font-weight: 600; }
@@ -169,7 +171,7 @@ def _svg_heatmap(out: Any, max_rows: int = 64) -> tuple[str, str]:
         items = sorted(busiest)
         note = f"the {max_rows} elements with most mismatches of {len(out.bit_flips)}"
     width_bits = out.xor_width or max(len(c) for _, c in items)
-    cell, left, top = max(6, min(16, 880 // max(width_bits, 1))), 64, 30
+    cell, left, top = max(6, min(22, 880 // max(width_bits, 1))), 64, 30
     peak = max(max(c) for _, c in items) or 1
     w = max(left + width_bits * cell + 10, 480)
     h = top + len(items) * cell + 24
@@ -179,11 +181,11 @@ def _svg_heatmap(out: Any, max_rows: int = 64) -> tuple[str, str]:
         f"<title>{_e(title)}</title>"
     ]
     step = 1
-    while step * cell < 24:  # labels at least ~24 px apart, on round bit numbers
+    while step * cell < 20:  # labels at least ~20 px apart, on round bit numbers
         step *= 2
     for col in range(width_bits):
         bit = width_bits - 1 - col
-        if bit % step == 0 or bit == width_bits - 1:
+        if bit % step == 0:
             parts.append(
                 f'<text x="{left + col * cell + cell / 2}" y="{top - 8}" text-anchor="middle">{bit}</text>'
             )
@@ -362,7 +364,7 @@ def _mismatch_table(p: Any, limit: int) -> str:
                 _Raw(f"<code>{m.actual_raw}</code>"),
                 value_text(m.actual_raw, frac),
                 f"{m.delta_lsb:+d}",
-                _Raw(f"<code>{_e(xor_text(m.xor_bits, width))}</code>"),
+                _Raw(f"<code class='xor'>{_e(xor_text(m.xor_bits, width))}</code>"),
                 _Raw(f'<span class="cls-{_e(m.cls)}">{_e(m.cls)}</span>'),
             ]
         )
