@@ -136,7 +136,7 @@ def test_v1_lenient_reading() -> None:
 LENIENT_V2 = (
     "# comment\n"
     "ID: my board\n"
-    "Metadata:  (strobe,) start of orbit,  start of packet, end of packet, valid\n"
+    "Metadata:  (strobe,) start of orbit,  start of packet, end of packet, valid (trailing text, as cmssw)\n"
     "Link 000 001\n"
     "Frame 0000 0001 0000000000000001 10011  000000000000000F\n"
     "\n"

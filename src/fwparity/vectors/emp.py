@@ -207,7 +207,7 @@ def _check_count(tokens: list[tuple[str, int]], n_links: int, source: str, linen
 def _parse_v2(lines: list[str], i: int, source: str) -> BoardData:
     name = lines[i].strip()[len("ID:") :].strip()
     i, line, indent = _expect(lines, i + 1, source, "'Metadata:'")
-    if " ".join(line.split()) != METADATA_LINE:
+    if not " ".join(line.split()).startswith(METADATA_LINE):  # cmssw checks the prefix only
         raise format_error(source, i + 1, indent + 1, f"expected {METADATA_LINE!r}, found {line[:80]!r}")
     i, line, indent = _expect(lines, i + 1, source, "'Link'")
     m = _V2_LINK.match(line)
