@@ -1,6 +1,8 @@
-"""Generate real hls4ml projects for tests: build a small Keras 3 model, convert it with hls4ml, compile it once.
+"""Generate real hls4ml projects for tests: build a small Keras 3 model, convert it with hls4ml, compile it
+once.
 
-This is the oracle side of the bit-exactness tests: hls4ml writes the HLS C++, g++ compiles it against the real
+This is the oracle side of the bit-exactness tests: hls4ml writes the HLS C++, g++ compiles it against the
+real
 ap_types headers, and ``predict``/``trace`` run that C simulation. Tests compare fwparity's results with it.
 
 Use it from a test module (``python -m pytest`` puts the repository root on ``sys.path``)::
@@ -17,19 +19,26 @@ Use it from a test module (``python -m pytest`` puts the repository root on ``sy
         y, tr = jet.trace(x)            # tr: {layer name: float64 (N, *shape)} for every traced layer
         model = fwparity.load_model(jet.dir)
 
-Each distinct description (layers, weights seed, precisions, options, hls4ml version) is converted and compiled once
-per process (``_CACHE``), under pytest's base temp directory. Compile time is ~7 s for a small MLP and ~12 s for the
+Each distinct description (layers, weights seed, precisions, options, hls4ml version) is converted and
+compiled once
+per process (``_CACHE``), under pytest's base temp directory. Compile time is ~7 s for a small MLP and ~12 s
+for the
 jet tagger on one free core (g++ -O3 on the whole nnet_utils), so a test module should share projects through
 module- or session-scoped fixtures.
 
 Design notes (measured with hls4ml 1.3.0):
 
-- Tracing: ``ModelGraph.trace()`` always recompiles (~7-12 s more). Instead every layer gets ``Trace: True`` and the
-  graph ``config.trace_output = True`` before the first compile, and :meth:`GeneratedProject.trace` calls the bridge's
-  ``allocate_trace_storage``/``collect_trace_output`` itself without recompiling. With tracing compiled in but not
+- Tracing: ``ModelGraph.trace()`` always recompiles (~7-12 s more). Instead every layer gets ``Trace: True``
+and the
+  graph ``config.trace_output = True`` before the first compile, and :meth:`GeneratedProject.trace` calls the
+  bridge's
+  ``allocate_trace_storage``/``collect_trace_output`` itself without recompiling. With tracing compiled in but
+  not
   allocated, ``save_layer_output`` returns at once (``trace_enabled`` is false), so ``predict`` is unaffected.
-- Precisions: every ``auto`` in the config is replaced by ``default_precision`` (hls4ml's inferred accumulators are
-  up to 39 bits wide and would make the softmax useless); ``precisions={layer: {var: type}}`` overrides per layer.
+- Precisions: every ``auto`` in the config is replaced by ``default_precision`` (hls4ml's inferred
+accumulators are
+  up to 39 bits wide and would make the softmax useless); ``precisions={layer: {var: type}}`` overrides per
+  layer.
 - Weights are random from ``seed`` and deliberately *off* the type grid, so hls4ml's decimal printing
   (``f'{w:.{F}f}'`` then ``strtod`` then ``ap_fixed(double)``) matters and is exercised.
 - Inputs go through ``predict`` as float64: float32 would round wide result types.
@@ -71,7 +80,7 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _quiet(fn: _F) -> _F:
-    """Run ``fn`` with warnings ignored: Keras/torch/hls4ml warn on numpy 2 and pytest turns warnings into errors."""
+    """Run ``fn`` with warnings ignored: Keras/torch/hls4ml warn on numpy 2; pytest makes warnings errors."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -80,6 +89,7 @@ def _quiet(fn: _F) -> _F:
             return fn(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
 
 LayerSpec = Mapping[str, Any] | Sequence[Any]
 
@@ -113,10 +123,26 @@ _POSITIONAL: dict[str, tuple[str, ...]] = {
     "concatenate": ("axis",),
 }
 
-_ACTIVATIONS = {"relu", "linear", "sigmoid", "tanh", "softmax", "softplus", "softsign", "elu", "selu",
-                "hard_sigmoid"}
-_MERGES = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply", "average": "Average",
-           "maximum": "Maximum", "minimum": "Minimum"}
+_ACTIVATIONS = {
+    "relu",
+    "linear",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "softplus",
+    "softsign",
+    "elu",
+    "selu",
+    "hard_sigmoid",
+}
+_MERGES = {
+    "add": "Add",
+    "subtract": "Subtract",
+    "multiply": "Multiply",
+    "average": "Average",
+    "maximum": "Maximum",
+    "minimum": "Minimum",
+}
 
 
 def _normalise(spec: Sequence[LayerSpec]) -> list[dict[str, Any]]:
@@ -130,7 +156,7 @@ def _normalise(spec: Sequence[LayerSpec]) -> list[dict[str, Any]]:
             names = _POSITIONAL.get(kind, ())
             if len(args) > len(names):
                 raise ValueError(f"layer spec {item!r} has too many positional arguments for kind={kind!r}")
-            d = {"kind": kind, **dict(zip(names, args))}
+            d = {"kind": kind, **dict(zip(names, args, strict=False))}
         d.setdefault("name", f"{d['kind']}{i + 1}")
         out.append(d)
     return out
@@ -165,7 +191,8 @@ def build_keras_model(
 
     ``input_shape`` is one shape (the input is called ``input_1``) or ``{name: shape}``. Each layer reads the
     previous layer unless it names ``"inputs": [...]`` (layer or input names), which is how merges are built.
-    Weights are drawn from ``seed`` off the type grid; batchnorm statistics are drawn too (gamma in [0.5, 1.5],
+    Weights are drawn from ``seed`` off the type grid; batchnorm statistics are drawn too (gamma in [0.5,
+    1.5],
     variance in [0.5, 1.5]) so the folded scale and bias are not trivial.
     """
     keras = _import_keras()
@@ -189,19 +216,38 @@ def build_keras_model(
         elif kind == "batchnorm":
             layer = L.BatchNormalization(name=name)
         elif kind == "conv1d":
-            layer = L.Conv1D(d["filters"], d["kernel_size"], strides=d.get("strides", 1),
-                             padding=d.get("padding", "valid"), name=name)
+            layer = L.Conv1D(
+                d["filters"],
+                d["kernel_size"],
+                strides=d.get("strides", 1),
+                padding=d.get("padding", "valid"),
+                name=name,
+            )
         elif kind == "conv2d":
-            layer = L.Conv2D(d["filters"], d["kernel_size"], strides=d.get("strides", 1),
-                             padding=d.get("padding", "valid"), name=name)
+            layer = L.Conv2D(
+                d["filters"],
+                d["kernel_size"],
+                strides=d.get("strides", 1),
+                padding=d.get("padding", "valid"),
+                name=name,
+            )
         elif kind in ("maxpool1d", "avgpool1d", "maxpool2d", "avgpool2d"):
-            cls = {"maxpool1d": L.MaxPooling1D, "avgpool1d": L.AveragePooling1D, "maxpool2d": L.MaxPooling2D,
-                   "avgpool2d": L.AveragePooling2D}[kind]
-            layer = cls(d.get("pool_size", 2), strides=d.get("strides"), padding=d.get("padding", "valid"),
-                        name=name)
+            cls = {
+                "maxpool1d": L.MaxPooling1D,
+                "avgpool1d": L.AveragePooling1D,
+                "maxpool2d": L.MaxPooling2D,
+                "avgpool2d": L.AveragePooling2D,
+            }[kind]
+            layer = cls(
+                d.get("pool_size", 2), strides=d.get("strides"), padding=d.get("padding", "valid"), name=name
+            )
         elif kind in ("global_maxpool1d", "global_avgpool1d", "global_maxpool2d", "global_avgpool2d"):
-            cls = {"global_maxpool1d": L.GlobalMaxPooling1D, "global_avgpool1d": L.GlobalAveragePooling1D,
-                   "global_maxpool2d": L.GlobalMaxPooling2D, "global_avgpool2d": L.GlobalAveragePooling2D}[kind]
+            cls = {
+                "global_maxpool1d": L.GlobalMaxPooling1D,
+                "global_avgpool1d": L.GlobalAveragePooling1D,
+                "global_maxpool2d": L.GlobalMaxPooling2D,
+                "global_avgpool2d": L.GlobalAveragePooling2D,
+            }[kind]
             layer = cls(name=name)
         elif kind == "flatten":
             layer = L.Flatten(name=name)
@@ -236,7 +282,8 @@ def _randomise_weights(model: Any, seed: int) -> None:
         else:
             kernel = weights[0]
             fan_in = int(np.prod(kernel.shape[:-1]))
-            # ~1.5/sqrt(fan_in) keeps ReLU activations O(1) through a few layers, so <16,6> neither wraps often nor
+            # ~1.5/sqrt(fan_in) keeps ReLU activations O(1) through a few layers, so <16,6> neither wraps
+            # often nor
             # rounds everything to zero, and the values are far from any type grid.
             new = [rng.normal(0.0, 1.5 / np.sqrt(fan_in), kernel.shape)]
             new += [rng.uniform(-0.5, 0.5, w.shape) for w in weights[1:]]
@@ -245,7 +292,7 @@ def _randomise_weights(model: Any, seed: int) -> None:
 
 @dataclass
 class GeneratedProject:
-    """A converted and compiled hls4ml project: its directory, the live hls4ml ModelGraph, and how to run it."""
+    """A converted (and compiled) hls4ml project: its directory, the live ModelGraph, and how to run it."""
 
     dir: Path
     hls_model: Any
@@ -267,7 +314,7 @@ class GeneratedProject:
     def _as_dict(self, y: Any, n: int) -> dict[str, np.ndarray]:
         ys = y if isinstance(y, list) else [y]
         out = {}
-        for name, var, yi in zip(self.output_names, self.hls_model.get_output_variables(), ys):
+        for name, var, yi in zip(self.output_names, self.hls_model.get_output_variables(), ys, strict=True):
             out[name] = np.asarray(yi, dtype=np.float64).reshape(n, *var.shape)
         return out
 
@@ -319,7 +366,7 @@ class GeneratedProject:
                 inp = [np.ascontiguousarray(a[i]) for a in arrays]
                 res = [np.zeros(o.shape[1], dtype=np.float64) for o in outs]
                 top(*inp, *res)
-                for o, r in zip(outs, res):
+                for o, r in zip(outs, res, strict=True):
                     o[i] = r
                 lib.collect_trace_output(slots)
                 for slot in slots:
@@ -394,9 +441,17 @@ def make_project(
     else:
         desc = {"keras": _describe_keras(spec)}
     desc.update(
-        default_precision=default_precision, precisions=precisions, layer_config=layer_config, strategy=strategy,
-        backend=backend, io_type=io_type, namespace=namespace, write_weights_txt=write_weights_txt,
-        project_name=project_name, hls4ml=hls4ml.__version__, compile=compile,
+        default_precision=default_precision,
+        precisions=precisions,
+        layer_config=layer_config,
+        strategy=strategy,
+        backend=backend,
+        io_type=io_type,
+        namespace=namespace,
+        write_weights_txt=write_weights_txt,
+        project_name=project_name,
+        hls4ml=hls4ml.__version__,
+        compile=compile,
     )
     key = hashlib.sha256(json.dumps(desc, sort_keys=True, default=list).encode()).hexdigest()[:16]
     if key in _CACHE:
@@ -404,8 +459,11 @@ def make_project(
 
     base = Path(root.getbasetemp()) / "hls4ml_gen" if hasattr(root, "getbasetemp") else Path(root)
     out_dir = base / f"{project_name}-{key}"
-    keras_model = build_keras_model(spec, input_shape=input_shape, seed=seed, outputs=outputs) if isinstance(
-        spec, (list, tuple)) else spec
+    keras_model = (
+        build_keras_model(spec, input_shape=input_shape, seed=seed, outputs=outputs)
+        if isinstance(spec, (list, tuple))
+        else spec
+    )
 
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()) as log:
         warnings.simplefilter("ignore")
@@ -424,11 +482,19 @@ def make_project(
         unknown = set(precisions or {}) - set(cfg["LayerName"])
         unknown |= set(layer_config or {}) - set(cfg["LayerName"])
         if unknown:
-            raise ValueError(f"precisions/layer_config name unknown layers {sorted(unknown)}; "
-                             f"layers: {sorted(cfg['LayerName'])}")
+            raise ValueError(
+                f"precisions/layer_config name unknown layers {sorted(unknown)}; "
+                f"layers: {sorted(cfg['LayerName'])}"
+            )
         hls_model = hls4ml.converters.convert_from_keras_model(
-            keras_model, hls_config=cfg, io_type=io_type, backend=backend, output_dir=str(out_dir),
-            project_name=project_name, namespace=namespace, write_weights_txt=write_weights_txt,
+            keras_model,
+            hls_config=cfg,
+            io_type=io_type,
+            backend=backend,
+            output_dir=str(out_dir),
+            project_name=project_name,
+            namespace=namespace,
+            write_weights_txt=write_weights_txt,
         )
         # TraceOutput is read from the top-level config, not HLSConfig.Model; set it on the graph before the
         # first write so save_layer_output calls are compiled in once.

@@ -1,9 +1,12 @@
 """An independent oracle for the importer: ask the project's own C++ what its types and weights are.
 
-A small program includes the project's own ``defines.h``, ``nnet_utils/nnet_helpers.h`` and ``weights/*.h``, loads
-each ``weights/<w>.txt`` with the project's ``nnet::load_weights_from_txt`` as the top function does in csim (or,
+A small program includes the project's own ``defines.h``, ``nnet_utils/nnet_helpers.h`` and ``weights/*.h``,
+loads
+each ``weights/<w>.txt`` with the project's ``nnet::load_weights_from_txt`` as the top function does in csim
+(or,
 for projects written without .txt files, keeps the ``.h`` initialisers), then prints, for every typedef and
-weight array that hls4ml's own metadata names, the C++ type's width/iwidth/signedness/Q/O and each weight's raw bit
+weight array that hls4ml's own metadata names, the C++ type's width/iwidth/signedness/Q/O and each weight's
+raw bit
 pattern. Nothing here uses fwparity, so agreement with :func:`fwparity.load_model` is evidence, not an echo.
 """
 
@@ -36,7 +39,8 @@ template <class T> void dump_type(const char *name) {
     ones = ~ones;
     T x;
     x.range(T::width - 1, 0) = ones;
-    std::printf("type %s %d %d %d %d %d\n", name, T::width, T::iwidth, (int)(x < 0), (int)T::qmode, (int)T::omode);
+    std::printf("type %s %d %d %d %d %d\n", name, T::width, T::iwidth, (int)(x < 0), (int)T::qmode,
+    (int)T::omode);
 }
 template <class T, int N> void dump_array(const char *name, T *w) {
     std::printf("array %s", name);
@@ -51,7 +55,7 @@ template <class T, int N> void dump_array(const char *name, T *w) {
 
 @dataclass
 class CppFacts:
-    """What the C++ says: typedef name -> (width, iwidth, signed, Q, O); weight name -> raw (sign-extended)."""
+    """What the C++ says: typedef -> (width, iwidth, signed, Q, O); weight array -> raw (sign-extended)."""
 
     types: dict[str, tuple[int, int, bool, str, str]] = field(default_factory=dict)
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
@@ -60,7 +64,6 @@ class CppFacts:
 def cpp_facts(project_dir: Path, hls_model: Any, work: Path) -> CppFacts:
     """Compile and run the dump program for an hls4ml project written by ``hls_model``."""
     fw = project_dir / "firmware"
-    name = hls_model.config.get_project_name()
     ns = hls_model.config.get_writer_config().get("Namespace")
     txt = hls_model.config.get_writer_config().get("WriteWeightsTxt", True)
     type_names: list[str] = []
@@ -91,8 +94,16 @@ def cpp_facts(project_dir: Path, hls_model: Any, work: Path) -> CppFacts:
     (work / "oracle.cpp").write_text(src)
     exe = work / "oracle"
     argv = [
-        _toolchain.find_gxx(), "-std=c++17", "-O0", "-w", f"-I{fw}", f"-I{fw / 'ap_types'}",
-        f'-DWEIGHTS_DIR="{fw / "weights"}"', str(work / "oracle.cpp"), "-o", str(exe),
+        _toolchain.find_gxx(),
+        "-std=c++17",
+        "-O0",
+        "-w",
+        f"-I{fw}",
+        f"-I{fw / 'ap_types'}",
+        f'-DWEIGHTS_DIR="{fw / "weights"}"',
+        str(work / "oracle.cpp"),
+        "-o",
+        str(exe),
     ]
     subprocess.run(argv, check=True, capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"})
     out = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout

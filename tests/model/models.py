@@ -8,7 +8,7 @@ from fwparity.model import Layer, Model, Tensor
 
 
 def tiny_mlp(*, wide: bool = False) -> Model:
-    """4 -> 3 dense, relu, 3 -> 2 dense, softmax; ``wide`` puts the second dense on 80-bit weights (object raws)."""
+    """4 -> 3 dense, relu, 3 -> 2 dense, softmax; ``wide``: the second dense has 80-bit (object) weights."""
     # explicit values (not an RNG stream) so the pinned sha256 cannot move with a numpy upgrade
     w1 = (np.arange(12).reshape(4, 3) * 37 % 256) - 128
     b1 = np.array([-100, 3, 127])
@@ -23,19 +23,47 @@ def tiny_mlp(*, wide: bool = False) -> Model:
         "tiny",
         inputs=[Tensor("x", (4,), "ap_fixed<10,4>")],
         layers=[
-            Layer("fc1", "dense", ["x"], (3,),
-                  {"weight": fixed8, "bias": fixed8, "accum": "ap_fixed<20,8>", "result": "ap_fixed<12,6>"},
-                  {"weight": w1, "bias": b1}, {"n_in": 4, "n_out": 3, "strategy": "latency"}),
+            Layer(
+                "fc1",
+                "dense",
+                ["x"],
+                (3,),
+                {"weight": fixed8, "bias": fixed8, "accum": "ap_fixed<20,8>", "result": "ap_fixed<12,6>"},
+                {"weight": w1, "bias": b1},
+                {"n_in": 4, "n_out": 3, "strategy": "latency"},
+            ),
             Layer("relu1", "relu", ["fc1"], (3,), {"result": "ap_fixed<10,4,AP_RND,AP_SAT>"}),
-            Layer("fc2", "dense", ["relu1"], (2,),
-                  {"weight": wt2, "bias": fixed8, "accum": "ap_fixed<20,8>", "result": "ap_fixed<16,6>"},
-                  {"weight": w2, "bias": np.array([5, -7])}, {"n_in": 3, "n_out": 2, "strategy": "latency"}),
-            Layer("softmax", "softmax", ["fc2"], (2,),
-                  {"exp_table": "ap_fixed<18,8,AP_RND,AP_SAT>", "inv_table": "ap_fixed<18,8,AP_RND,AP_SAT>",
-                   "accum": "ap_fixed<18,8,AP_RND,AP_SAT>", "inv_inp": "ap_fixed<18,8,AP_RND,AP_SAT>",
-                   "inp_norm": "ap_ufixed<15,5>", "result": "ap_fixed<16,6>"},
-                  {}, {"implementation": "stable", "table_size": 1024, "exp_table_size": 1024,
-                       "inv_table_size": 1024, "exp_scale": 1.0}),
+            Layer(
+                "fc2",
+                "dense",
+                ["relu1"],
+                (2,),
+                {"weight": wt2, "bias": fixed8, "accum": "ap_fixed<20,8>", "result": "ap_fixed<16,6>"},
+                {"weight": w2, "bias": np.array([5, -7])},
+                {"n_in": 3, "n_out": 2, "strategy": "latency"},
+            ),
+            Layer(
+                "softmax",
+                "softmax",
+                ["fc2"],
+                (2,),
+                {
+                    "exp_table": "ap_fixed<18,8,AP_RND,AP_SAT>",
+                    "inv_table": "ap_fixed<18,8,AP_RND,AP_SAT>",
+                    "accum": "ap_fixed<18,8,AP_RND,AP_SAT>",
+                    "inv_inp": "ap_fixed<18,8,AP_RND,AP_SAT>",
+                    "inp_norm": "ap_ufixed<15,5>",
+                    "result": "ap_fixed<16,6>",
+                },
+                {},
+                {
+                    "implementation": "stable",
+                    "table_size": 1024,
+                    "exp_table_size": 1024,
+                    "inv_table_size": 1024,
+                    "exp_scale": 1.0,
+                },
+            ),
         ],
         outputs=["softmax"],
     )

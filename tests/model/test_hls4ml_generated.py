@@ -1,8 +1,11 @@
 """The importer on real hls4ml 1.3.0 projects, checked against the projects' own C++ (compiled with g++).
 
-Every project is written by hls4ml from a Keras 3 model (``tests/hls4ml_gen.py``, ``compile=False``: the importer
-reads files, it needs no hls4ml build). The oracle (``tests/model/cpp_oracle.py``) compiles a dump program against
-each project's own headers and weights files, so "raw-equal to what the C++ uses" is checked against g++ and the
+Every project is written by hls4ml from a Keras 3 model (``tests/hls4ml_gen.py``, ``compile=False``: the
+importer
+reads files, it needs no hls4ml build). The oracle (``tests/model/cpp_oracle.py``) compiles a dump program
+against
+each project's own headers and weights files, so "raw-equal to what the C++ uses" is checked against g++ and
+the
 real ap_types headers, not against fwparity's own quantizer.
 """
 
@@ -38,7 +41,11 @@ ZOO = [
 ZOO_PRECISIONS = {
     "input_1": {"result": "ap_fixed<12,4,AP_RND,AP_SAT>"},
     # few fractional bits: hls4ml prints 3 decimals, so the decimal rounding before the floor matters
-    "fc1": {"weight": "ap_fixed<6,3>", "bias": "ap_fixed<8,3,AP_RND_CONV,AP_SAT_SYM>", "accum": "ap_fixed<24,10>"},
+    "fc1": {
+        "weight": "ap_fixed<6,3>",
+        "bias": "ap_fixed<8,3,AP_RND_CONV,AP_SAT_SYM>",
+        "accum": "ap_fixed<24,10>",
+    },
     # more fractional bits than a double has: the wide exact path
     "fc2": {"weight": "ap_fixed<70,4>", "bias": "ap_ufixed<10,2>", "accum": "ap_fixed<30,10,AP_RND,AP_SAT>"},
     "bn": {"scale": "ap_fixed<10,3,AP_RND>", "bias": "ap_fixed<10,3,AP_TRN_ZERO,AP_SAT>"},
@@ -49,25 +56,62 @@ ZOO_CONFIG = {"tanh": {"TableSize": 512}, "softmax": {"Implementation": "latency
 
 CASES: dict[str, dict[str, Any]] = {
     "jet-tagger": dict(spec=jet_tagger_spec(), input_shape=(16,)),
-    "zoo": dict(spec=ZOO, input_shape=(5,), default_precision="ap_fixed<16,6>", precisions=ZOO_PRECISIONS,
-                layer_config=ZOO_CONFIG, seed=3),
-    "resource": dict(spec=[("dense", 6), ("relu",), ("dense", 3)], input_shape=(4,), strategy="Resource", seed=5),
-    "conv1d": dict(spec=[{"kind": "conv1d", "filters": 3, "kernel_size": 3, "padding": "same"}, ("relu",),
-                         ("maxpool1d", 2), {"kind": "conv1d", "filters": 2, "kernel_size": 2}, ("avgpool1d", 2),
-                         ("flatten",), ("dense", 3)], input_shape=(10, 2), seed=1),
-    "conv2d": dict(spec=[{"kind": "conv2d", "filters": 2, "kernel_size": 3, "padding": "same"}, ("relu",),
-                         ("maxpool2d", 2), {"kind": "conv2d", "filters": 3, "kernel_size": 2},
-                         ("global_avgpool2d",)], input_shape=(6, 6, 2), seed=2),
-    "namespace-h-only": dict(spec=[("dense", 4), ("relu",), ("dense", 2)], input_shape=(3,), namespace="trig",
-                             write_weights_txt=False, project_name="l1top", seed=4),
+    "zoo": dict(
+        spec=ZOO,
+        input_shape=(5,),
+        default_precision="ap_fixed<16,6>",
+        precisions=ZOO_PRECISIONS,
+        layer_config=ZOO_CONFIG,
+        seed=3,
+    ),
+    "resource": dict(
+        spec=[("dense", 6), ("relu",), ("dense", 3)], input_shape=(4,), strategy="Resource", seed=5
+    ),
+    "conv1d": dict(
+        spec=[
+            {"kind": "conv1d", "filters": 3, "kernel_size": 3, "padding": "same"},
+            ("relu",),
+            ("maxpool1d", 2),
+            {"kind": "conv1d", "filters": 2, "kernel_size": 2},
+            ("avgpool1d", 2),
+            ("flatten",),
+            ("dense", 3),
+        ],
+        input_shape=(10, 2),
+        seed=1,
+    ),
+    "conv2d": dict(
+        spec=[
+            {"kind": "conv2d", "filters": 2, "kernel_size": 3, "padding": "same"},
+            ("relu",),
+            ("maxpool2d", 2),
+            {"kind": "conv2d", "filters": 3, "kernel_size": 2},
+            ("global_avgpool2d",),
+        ],
+        input_shape=(6, 6, 2),
+        seed=2,
+    ),
+    "namespace-h-only": dict(
+        spec=[("dense", 4), ("relu",), ("dense", 2)],
+        input_shape=(3,),
+        namespace="trig",
+        write_weights_txt=False,
+        project_name="l1top",
+        seed=4,
+    ),
     "two-inputs-two-outputs": dict(
-        spec=[{"kind": "dense", "units": 4, "name": "da", "inputs": ["a"]},
-              {"kind": "dense", "units": 4, "name": "db", "inputs": ["b"]},
-              {"kind": "add", "name": "sum", "inputs": ["da", "db"]},
-              {"kind": "multiply", "name": "mul", "inputs": ["sum", "db"]},
-              {"kind": "concatenate", "name": "cat", "inputs": ["mul", "da"]},
-              {"kind": "dense", "units": 2, "name": "head", "inputs": ["cat"]}],
-        input_shape={"a": (3,), "b": (3,)}, outputs=["head", "sum"], seed=6),
+        spec=[
+            {"kind": "dense", "units": 4, "name": "da", "inputs": ["a"]},
+            {"kind": "dense", "units": 4, "name": "db", "inputs": ["b"]},
+            {"kind": "add", "name": "sum", "inputs": ["da", "db"]},
+            {"kind": "multiply", "name": "mul", "inputs": ["sum", "db"]},
+            {"kind": "concatenate", "name": "cat", "inputs": ["mul", "da"]},
+            {"kind": "dense", "units": 2, "name": "head", "inputs": ["cat"]},
+        ],
+        input_shape={"a": (3,), "b": (3,)},
+        outputs=["head", "sum"],
+        seed=6,
+    ),
 }
 
 
@@ -86,7 +130,7 @@ def _hls_layers(project: GeneratedProject) -> dict[str, Any]:
 
 
 def _cpp_order(layer: Layer, key: str) -> np.ndarray:
-    """A Model weight back in the flat order of the C++ array (hls4ml transposes for the Resource strategy)."""
+    """A Model weight back in the C++ array's flat order (hls4ml transposes for the Resource strategy)."""
     w = layer.weights[key]
     if key == "weight" and layer.options.get("strategy") == "resource":
         w = np.moveaxis(w, -1, 0)
@@ -105,8 +149,25 @@ def test_every_layer_is_imported_under_its_hls4ml_name(case) -> None:
     expected = {n for n, layer in hls.items() if layer.get_attr("function_cpp", None)}
     assert expected <= imported
     assert {layer.kind for layer in model.layers} - {"flatten", "reshape"} <= {
-        "dense", "relu", "leaky_relu", "batchnorm", "elu", "tanh", "sigmoid", "softplus", "softsign", "hard_sigmoid",
-        "softmax", "conv1d", "conv2d", "maxpool1d", "avgpool1d", "maxpool2d", "global_avgpool2d", "add", "multiply",
+        "dense",
+        "relu",
+        "leaky_relu",
+        "batchnorm",
+        "elu",
+        "tanh",
+        "sigmoid",
+        "softplus",
+        "softsign",
+        "hard_sigmoid",
+        "softmax",
+        "conv1d",
+        "conv2d",
+        "maxpool1d",
+        "avgpool1d",
+        "maxpool2d",
+        "global_avgpool2d",
+        "add",
+        "multiply",
         "concatenate",
     }
 
@@ -149,7 +210,8 @@ def test_weights_are_raw_equal_to_what_the_cpp_holds(case) -> None:
 
 
 def test_weight_layout_is_keras_layout(case) -> None:
-    """Model weights keep Keras' axes ((n_in, n_out), (k, c_in, n_filt), ...) whatever the C++ order, and equal
+    """Model weights keep Keras' axes ((n_in, n_out), (k, c_in, n_filt), ...) whatever the C++ order, and
+    equal
     hls4ml's documented path T(strtod(f'{w:.{F}f}')) with F = max(0, fractional bits)."""
     _, project, model, _ = case
     for layer in model.layers:
@@ -163,13 +225,17 @@ def test_weight_layout_is_keras_layout(case) -> None:
             want = t.from_float(printed).reshape(values.shape)
             assert layer.weights[key].shape == values.shape
             assert (np.asarray(layer.weights[key], dtype=object) == np.asarray(want, dtype=object)).all(), (
-                layer.name, key)
+                layer.name,
+                key,
+            )
 
 
 def test_graph_inputs_and_outputs(case) -> None:
     name, project, model, _ = case
     assert [t.name for t in model.inputs] == [v.name for v in project.hls_model.get_input_variables()]
-    assert [t.shape for t in model.inputs] == [tuple(v.shape) for v in project.hls_model.get_input_variables()]
+    assert [t.shape for t in model.inputs] == [
+        tuple(v.shape) for v in project.hls_model.get_input_variables()
+    ]
     assert model.outputs == project.output_names
     assert model.name == project.hls_model.config.get_project_name()
 
@@ -190,7 +256,11 @@ def test_zoo_options_follow_the_config(tmp_path_factory) -> None:
     sm = m.layer("softmax")
     assert sm.options["implementation"] == "latency"
     # the softmax struct carries exp/inv table sizes; table_size is activ_config's default, unused by softmax
-    assert (sm.options["exp_table_size"], sm.options["inv_table_size"], sm.options["table_size"]) == (256, 256, 1024)
+    assert (sm.options["exp_table_size"], sm.options["inv_table_size"], sm.options["table_size"]) == (
+        256,
+        256,
+        1024,
+    )
     assert str(sm.types["accum"]) == "ap_fixed<20,10,AP_RND,AP_SAT>"
     # hls4ml 1.3.0 records exp_table: ap_fixed<16,6,...> in hls4ml_config.yml but writes the default into
     # defines.h; the C++ is what runs, which is why the importer reads types from the C++ and not the yaml

@@ -33,7 +33,9 @@ def test_lookups() -> None:
 
 
 def test_unknown_layer_lists_the_layers() -> None:
-    with pytest.raises(InvalidArgument, match=r"^Model 'tiny' has no layer name='fc9'; layers: fc1, relu1, fc2, softmax$"):
+    with pytest.raises(
+        InvalidArgument, match=r"^Model 'tiny' has no layer name='fc9'; layers: fc1, relu1, fc2, softmax$"
+    ):
         tiny_mlp().layer("fc9")
 
 
@@ -54,31 +56,59 @@ def _broken(edit):
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        pytest.param(lambda m: m.layers.insert(0, Layer("x", "relu", ["x"], (4,), {"result": "ap_fixed<8,3>"})),
-                     r"Layer 'x' \(kind='relu'\): the name is already used by another tensor", id="duplicate-name"),
-        pytest.param(lambda m: setattr(m.layers[1], "kind", "gelu"),
-                     r"Layer 'relu1' \(kind='gelu'\): unknown kind; known kinds: add, average, .*", id="unknown-kind"),
-        pytest.param(lambda m: setattr(m.layers[1], "inputs", ["fc2"]),
-                     r"Layer 'relu1' \(kind='relu'\) reads input='fc2', which is neither a model input nor an earlier "
-                     r"layer", id="not-topological"),
-        pytest.param(lambda m: m.layers[0].types.pop("accum"),
-                     r"Layer 'fc1' \(kind='dense'\) lacks types\['accum'\]", id="missing-type"),
-        pytest.param(lambda m: m.layers[0].weights.pop("bias"),
-                     r"Layer 'fc1' \(kind='dense'\) lacks weights\['bias'\]", id="missing-weight"),
-        pytest.param(lambda m: m.layers[0].weights.__setitem__("weight", np.zeros((3, 4), dtype=np.int64)),
-                     r"Layer 'fc1' \(kind='dense'\): weights\['weight'\] has shape \(3, 4\), expected \(4, 3\) from "
-                     r"input shape \(4,\) and output shape \(3,\)", id="weight-shape"),
-        pytest.param(lambda m: m.layers[0].weights.__setitem__("bias", np.array([0, 128, 0])),
-                     r"Layer 'fc1' \(kind='dense'\): weights\['bias'\] raw range \[0, 128\] is outside ap_fixed<8,2> "
-                     r"\[-128, 127\]", id="raw-out-of-range"),
-        pytest.param(lambda m: m.layers[0].weights.__setitem__("bias", np.array([0.5, 1.0, 0.0])),
-                     r"Layer 'fc1' \(kind='dense'\): weights\['bias'\] must hold raw integers, not dtype float64",
-                     id="float-weights"),
-        pytest.param(lambda m: setattr(m.layers[1], "shape", (4,)),
-                     r"Layer 'relu1' \(kind='relu'\): output shape \(4,\) differs from input shape \(3,\)",
-                     id="activation-shape"),
-        pytest.param(lambda m: setattr(m, "outputs", ["nothing"]),
-                     r"Model 'tiny' output='nothing' is not a tensor of the model", id="bad-output"),
+        pytest.param(
+            lambda m: m.layers.insert(0, Layer("x", "relu", ["x"], (4,), {"result": "ap_fixed<8,3>"})),
+            r"Layer 'x' \(kind='relu'\): the name is already used by another tensor",
+            id="duplicate-name",
+        ),
+        pytest.param(
+            lambda m: setattr(m.layers[1], "kind", "gelu"),
+            r"Layer 'relu1' \(kind='gelu'\): unknown kind; known kinds: add, average, .*",
+            id="unknown-kind",
+        ),
+        pytest.param(
+            lambda m: setattr(m.layers[1], "inputs", ["fc2"]),
+            r"Layer 'relu1' \(kind='relu'\) reads input='fc2', which is neither a model input nor an earlier "
+            r"layer",
+            id="not-topological",
+        ),
+        pytest.param(
+            lambda m: m.layers[0].types.pop("accum"),
+            r"Layer 'fc1' \(kind='dense'\) lacks types\['accum'\]",
+            id="missing-type",
+        ),
+        pytest.param(
+            lambda m: m.layers[0].weights.pop("bias"),
+            r"Layer 'fc1' \(kind='dense'\) lacks weights\['bias'\]",
+            id="missing-weight",
+        ),
+        pytest.param(
+            lambda m: m.layers[0].weights.__setitem__("weight", np.zeros((3, 4), dtype=np.int64)),
+            r"Layer 'fc1' \(kind='dense'\): weights\['weight'\] has shape \(3, 4\), expected \(4, 3\) from "
+            r"input shape \(4,\) and output shape \(3,\)",
+            id="weight-shape",
+        ),
+        pytest.param(
+            lambda m: m.layers[0].weights.__setitem__("bias", np.array([0, 128, 0])),
+            r"Layer 'fc1' \(kind='dense'\): weights\['bias'\] raw range \[0, 128\] is outside ap_fixed<8,2> "
+            r"\[-128, 127\]",
+            id="raw-out-of-range",
+        ),
+        pytest.param(
+            lambda m: m.layers[0].weights.__setitem__("bias", np.array([0.5, 1.0, 0.0])),
+            r"Layer 'fc1' \(kind='dense'\): weights\['bias'\] must hold raw integers, not dtype float64",
+            id="float-weights",
+        ),
+        pytest.param(
+            lambda m: setattr(m.layers[1], "shape", (4,)),
+            r"Layer 'relu1' \(kind='relu'\): output shape \(4,\) differs from input shape \(3,\)",
+            id="activation-shape",
+        ),
+        pytest.param(
+            lambda m: setattr(m, "outputs", ["nothing"]),
+            r"Model 'tiny' output='nothing' is not a tensor of the model",
+            id="bad-output",
+        ),
         pytest.param(lambda m: setattr(m, "outputs", []), r"Model 'tiny' has no outputs", id="no-outputs"),
     ],
 )
@@ -90,16 +120,36 @@ def test_validate_names_the_layer(edit, message: str) -> None:
 @pytest.mark.parametrize(
     ("build", "error", "message"),
     [
-        pytest.param(lambda: Tensor("x", (4, 0), "ap_fixed<8,3>"), InvalidArgument,
-                     r"Tensor 'x' shape must have positive dimensions, not \(4, 0\)", id="zero-dim"),
-        pytest.param(lambda: Tensor("x", 4, "ap_fixed<8,3>"), InvalidType,
-                     r"Tensor 'x' shape must be a tuple of ints, not 4", id="shape-not-sequence"),
-        pytest.param(lambda: Layer("", "relu", ["x"], (4,), {"result": "ap_fixed<8,3>"}), InvalidArgument,
-                     r"Layer name must be a non-empty string, not name=''", id="empty-name"),
-        pytest.param(lambda: Layer("r", "relu", "x", (4,), {"result": "ap_fixed<8,3>"}), InvalidType,
-                     r"Layer 'r' inputs must be a list of names, not inputs='x'", id="inputs-string"),
-        pytest.param(lambda: Model("m", [], [], "out"), InvalidType,
-                     r"Model outputs must be a list of names, not outputs='out'", id="outputs-string"),
+        pytest.param(
+            lambda: Tensor("x", (4, 0), "ap_fixed<8,3>"),
+            InvalidArgument,
+            r"Tensor 'x' shape must have positive dimensions, not \(4, 0\)",
+            id="zero-dim",
+        ),
+        pytest.param(
+            lambda: Tensor("x", 4, "ap_fixed<8,3>"),
+            InvalidType,
+            r"Tensor 'x' shape must be a tuple of ints, not 4",
+            id="shape-not-sequence",
+        ),
+        pytest.param(
+            lambda: Layer("", "relu", ["x"], (4,), {"result": "ap_fixed<8,3>"}),
+            InvalidArgument,
+            r"Layer name must be a non-empty string, not name=''",
+            id="empty-name",
+        ),
+        pytest.param(
+            lambda: Layer("r", "relu", "x", (4,), {"result": "ap_fixed<8,3>"}),
+            InvalidType,
+            r"Layer 'r' inputs must be a list of names, not inputs='x'",
+            id="inputs-string",
+        ),
+        pytest.param(
+            lambda: Model("m", [], [], "out"),
+            InvalidType,
+            r"Model outputs must be a list of names, not outputs='out'",
+            id="outputs-string",
+        ),
     ],
 )
 def test_invalid_construction(build, error: type, message: str) -> None:

@@ -54,11 +54,19 @@ def test_sha256_ignores_integer_dtype() -> None:
 @pytest.mark.parametrize(
     "change",
     [
-        pytest.param(lambda m: m.layer("fc1").weights["weight"].__setitem__((0, 0), m.layer("fc1").weights["weight"][0, 0] ^ 1),
-                     id="one-weight-lsb"),
+        pytest.param(
+            lambda m: (
+                m.layer("fc1")
+                .weights["weight"]
+                .__setitem__((0, 0), m.layer("fc1").weights["weight"][0, 0] ^ 1)
+            ),
+            id="one-weight-lsb",
+        ),
         pytest.param(lambda m: m.layer("fc2").weights["bias"].__setitem__(1, -6), id="one-bias"),
-        pytest.param(lambda m: setattr(m.layer("relu1"), "types", {"result": "ap_fixed<10,4,AP_RND,AP_WRAP>"}),
-                     id="overflow-mode"),
+        pytest.param(
+            lambda m: setattr(m.layer("relu1"), "types", {"result": "ap_fixed<10,4,AP_RND,AP_WRAP>"}),
+            id="overflow-mode",
+        ),
         pytest.param(lambda m: m.layer("softmax").options.__setitem__("table_size", 512), id="option"),
         pytest.param(lambda m: setattr(m, "outputs", ["fc2"]), id="outputs"),
     ],
@@ -114,17 +122,31 @@ def _tamper_graph(path: Path) -> None:
 @pytest.mark.parametrize(
     ("prepare", "message"),
     [
-        pytest.param(lambda p: p.write_bytes(b"hello, not hdf5"),
-                     r"^'{p}' is not an fwparity model file \(not HDF5: .*\)$", id="not-hdf5"),
-        pytest.param(lambda p: _write(p, something=1),
-                     r"^'{p}' is not an fwparity model file \(no fwparity_model_schema attribute\)$", id="no-schema"),
-        pytest.param(lambda p: _write(p, fwparity_model_schema=2),
-                     r"^'{p}' has fwparity_model_schema=2; this fwparity reads schema 1 only$", id="future-schema"),
-        pytest.param(lambda p: (tiny_mlp().save(p), _tamper_weight(p)),
-                     r"^'{p}' is corrupt: its content hash differs from the stored sha256='[0-9a-f]{{64}}'$",
-                     id="tampered-weight"),
-        pytest.param(lambda p: (tiny_mlp().save(p), _tamper_graph(p)),
-                     r"^'{p}' is a corrupt fwparity model file: JSONDecodeError: .*$", id="broken-graph"),
+        pytest.param(
+            lambda p: p.write_bytes(b"hello, not hdf5"),
+            r"^'{p}' is not an fwparity model file \(not HDF5: .*\)$",
+            id="not-hdf5",
+        ),
+        pytest.param(
+            lambda p: _write(p, something=1),
+            r"^'{p}' is not an fwparity model file \(no fwparity_model_schema attribute\)$",
+            id="no-schema",
+        ),
+        pytest.param(
+            lambda p: _write(p, fwparity_model_schema=2),
+            r"^'{p}' has fwparity_model_schema=2; this fwparity reads schema 1 only$",
+            id="future-schema",
+        ),
+        pytest.param(
+            lambda p: (tiny_mlp().save(p), _tamper_weight(p)),
+            r"^'{p}' is corrupt: its content hash differs from the stored sha256='[0-9a-f]{{64}}'$",
+            id="tampered-weight",
+        ),
+        pytest.param(
+            lambda p: (tiny_mlp().save(p), _tamper_graph(p)),
+            r"^'{p}' is a corrupt fwparity model file: JSONDecodeError: .*$",
+            id="broken-graph",
+        ),
     ],
 )
 def test_bad_files_raise_format_error_naming_the_file(tmp_path: Path, prepare, message: str) -> None:
@@ -137,7 +159,8 @@ def test_bad_files_raise_format_error_naming_the_file(tmp_path: Path, prepare, m
 def test_missing_path_is_invalid_argument(tmp_path: Path) -> None:
     path = tmp_path / "nope.h5"
     with pytest.raises(
-        InvalidArgument, match=rf"^path='{re.escape(str(path))}' is neither a model file nor an hls4ml project directory$"
+        InvalidArgument,
+        match=rf"^path='{re.escape(str(path))}' is neither a model file nor an hls4ml project directory$",
     ):
         load_model(path)
 

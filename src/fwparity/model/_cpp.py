@@ -1,10 +1,15 @@
-"""Just enough C++ reading for hls4ml projects: defines, typedefs, config structs, top functions and their calls.
+"""Just enough C++ reading for hls4ml projects: defines, typedefs, config structs, top functions and their
+calls.
 
 hls4ml writes its projects from templates, so a handful of regular forms cover every version from 0.6 to 1.3:
-``typedef T name;`` (possibly inside ``namespace``), ``#define N_INPUT_1_1 16``, ``struct configN : base { static
-const unsigned n_in = 16; typedef x_t accum_t; ... };`` plus out-of-class definitions ``const T configN::slope = 0.2;``,
-and a top function whose body declares buffers and calls ``nnet::layer<T...>(args); // name``. This module turns that
-text into plain data; :mod:`._hls4ml` gives it meaning. It is not a C++ parser and does not pretend to be one: what it
+``typedef T name;`` (possibly inside ``namespace``), ``#define N_INPUT_1_1 16``, ``struct configN : base {
+static
+const unsigned n_in = 16; typedef x_t accum_t; ... };`` plus out-of-class definitions ``const T configN::slope
+= 0.2;``,
+and a top function whose body declares buffers and calls ``nnet::layer<T...>(args); // name``. This module
+turns that
+text into plain data; :mod:`._hls4ml` gives it meaning. It is not a C++ parser and does not pretend to be one:
+what it
 cannot read is reported by the importer, never guessed.
 """
 
@@ -36,7 +41,7 @@ _LINE_COMMENT = re.compile(r"//[^\n]*")
 
 
 def strip_block_comments(text: str) -> str:
-    """Remove ``/* */`` comments, keeping line count (hls4ml puts layer names in ``//`` comments, kept here)."""
+    """Remove ``/* */`` comments, keeping line numbers; ``//`` ones stay (hls4ml puts layer names there)."""
     return _BLOCK_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
 
 
@@ -46,7 +51,9 @@ def strip_all_comments(text: str) -> str:
 
 def split_top_level(text: str, sep: str = ",") -> list[str]:
     """Split on ``sep`` outside ``<>``, ``()``, ``[]`` and ``{}`` (template arguments nest)."""
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in text:
         if ch in "<([{":
             depth += 1
@@ -82,7 +89,8 @@ def _normalise_type(text: str) -> str:
 
 
 def parse_typedefs(text: str) -> dict[str, str]:
-    """``typedef T name;`` and ``using name = T;`` at any scope outside config structs (struct-local ones are kept by
+    """``typedef T name;`` and ``using name = T;`` at any scope outside config structs (struct-local ones are
+    kept by
     :func:`parse_structs`). Values are whitespace-normalised type text."""
     clean = _STRUCT.sub("", strip_all_comments(text))
     out = {m.group(2): _normalise_type(m.group(1)) for m in _TYPEDEF.finditer(clean)}
@@ -103,12 +111,17 @@ class Struct:
     aliases: dict[str, str] = field(default_factory=dict)
 
 
-_STRUCT = re.compile(r"\bstruct\s+([A-Za-z_]\w*)\s*(?::\s*(?:public\s+)?([\w:]+)\s*)?\{(.*?)\n\s*\}\s*;", re.S)
+_STRUCT = re.compile(
+    r"\bstruct\s+([A-Za-z_]\w*)\s*(?::\s*(?:public\s+)?([\w:]+)\s*)?\{(.*?)\n\s*\}\s*;", re.S
+)
 _MEMBER_VALUE = re.compile(
-    r"static\s+(?:const|constexpr)\s+(?:const\s+)?([\w:<>, ]+?)\s+([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*(?:=\s*([^;]+))?;"
+    r"static\s+(?:const|constexpr)\s+(?:const\s+)?([\w:<>, ]+?)\s+([A-Za-z_]\w*)\s*"
+    r"(?:\[[^\]]*\])?\s*(?:=\s*([^;]+))?;"
 )
 _TEMPLATE_ALIAS = re.compile(r"template\s*<[^;]*?>\s*using\s+([A-Za-z_]\w*)\s*=\s*([^;]+);", re.S)
-_OUT_OF_CLASS = re.compile(r"(?:^|\n)\s*const\s+([\w:<>, ]+?)\s+([A-Za-z_]\w*)::([A-Za-z_]\w*)\s*(?:\[\s*\])?\s*=\s*([^;]+);")
+_OUT_OF_CLASS = re.compile(
+    r"(?:^|\n)\s*const\s+([\w:<>, ]+?)\s+([A-Za-z_]\w*)::([A-Za-z_]\w*)\s*(?:\[\s*\])?\s*=\s*([^;]+);"
+)
 
 
 def parse_structs(text: str) -> dict[str, Struct]:
@@ -128,10 +141,10 @@ def parse_structs(text: str) -> dict[str, Struct]:
             s.types[t.group(2)] = _normalise_type(t.group(1))
         structs[name] = s
     for m in _OUT_OF_CLASS.finditer(clean):
-        s = structs.get(m.group(2))
-        if s is not None:
-            s.values[m.group(3)] = m.group(4).strip()
-            s.types.setdefault(f"__type_of__{m.group(3)}", _normalise_type(m.group(1)))
+        owner = structs.get(m.group(2))
+        if owner is not None:
+            owner.values[m.group(3)] = m.group(4).strip()
+            owner.types.setdefault(f"__type_of__{m.group(3)}", _normalise_type(m.group(1)))
     return structs
 
 
@@ -146,7 +159,9 @@ class Function:
     file: str
 
 
-_FUNC_HEAD = re.compile(r"(?:^|\n)[ \t]*(?:inline\s+|static\s+)*void\s+([A-Za-z_]\w*)\s*\(([^()]*)\)\s*\{", re.S)
+_FUNC_HEAD = re.compile(
+    r"(?:^|\n)[ \t]*(?:inline\s+|static\s+)*void\s+([A-Za-z_]\w*)\s*\(([^()]*)\)\s*\{", re.S
+)
 _NAMESPACE_OPEN = re.compile(r"\bnamespace\s+([A-Za-z_]\w*)\s*\{")
 
 
@@ -172,7 +187,7 @@ def _namespace_at(text: str, pos: int) -> str:
 
 
 def parse_functions(text: str, file: str) -> list[Function]:
-    """Every ``void name(params) { body }`` definition in ``text`` (block comments removed, line comments kept)."""
+    """Every ``void name(params) { body }`` in ``text`` (block comments removed, line comments kept)."""
     clean = strip_block_comments(text)
     no_line = _LINE_COMMENT.sub(lambda m: " " * len(m.group(0)), clean)  # same offsets, no braces in comments
     out = []
@@ -180,7 +195,9 @@ def parse_functions(text: str, file: str) -> list[Function]:
         brace = m.end() - 1
         end = _matching_brace(no_line, brace)
         params = [p for p in split_top_level(" ".join(m.group(2).split())) if p]
-        out.append(Function(m.group(1), _namespace_at(no_line, m.start()), params, clean[brace + 1 : end], file))
+        out.append(
+            Function(m.group(1), _namespace_at(no_line, m.start()), params, clean[brace + 1 : end], file)
+        )
     return out
 
 
@@ -212,14 +229,18 @@ class Call:
     line: str
 
 
-_DECL = re.compile(r"^\s*(?:const\s+)?([A-Za-z_][\w:]*(?:<[^;]*?>)?)\s+&?\s*([A-Za-z_]\w*)\s*\[([^\]]*)\]\s*;")
-_PARAM = re.compile(r"^\s*(?:const\s+)?([A-Za-z_][\w:]*(?:<.*>)?)\s*&?\s*([A-Za-z_]\w*)\s*((?:\[[^\]]*\]\s*)*)$")
+_DECL = re.compile(
+    r"^\s*(?:const\s+)?([A-Za-z_][\w:]*(?:<[^;]*?>)?)\s+&?\s*([A-Za-z_]\w*)\s*\[([^\]]*)\]\s*;"
+)
+_PARAM = re.compile(
+    r"^\s*(?:const\s+)?([A-Za-z_][\w:]*(?:<.*>)?)\s*&?\s*([A-Za-z_]\w*)\s*((?:\[[^\]]*\]\s*)*)$"
+)
 _ALIAS = re.compile(r"^\s*auto\s*&\s*([A-Za-z_]\w*)\s*=\s*([A-Za-z_]\w*)\s*;")
 _CALL = re.compile(r"^\s*([A-Za-z_][\w:]*)\s*(<.*?>)?\s*\((.*)\)\s*;\s*(?://\s*(.*))?$")
 
 
 def parse_param(text: str) -> Decl | None:
-    """A top-function parameter ``T name[dims]`` (``None`` for scalars and references such as old size outputs)."""
+    """A top-function parameter ``T name[dims]``; ``None`` for scalars and references (old size outputs)."""
     m = _PARAM.match(text)
     if not m or not m.group(3):
         return None
@@ -257,11 +278,14 @@ def parse_body(body: str) -> list[Decl | Alias | Call]:
         elif m := _CALL.match(st):
             targs = split_top_level(m.group(2)[1:-1]) if m.group(2) else []
             args = split_top_level(m.group(3))
-            out.append(Call(m.group(1), [_normalise_type(t) for t in targs], args, (m.group(4) or "").strip(), st))
+            out.append(
+                Call(m.group(1), [_normalise_type(t) for t in targs], args, (m.group(4) or "").strip(), st)
+            )
     return out
 
 
-# -- constant expressions ------------------------------------------------------------------------------------------
+# -- constant expressions
+# ------------------------------------------------------------------------------------------
 _BINOPS = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -275,11 +299,16 @@ _BINOPS = {
 
 
 def evaluate(text: str, names: dict[str, str], *, depth: int = 0) -> int | float | str:
-    """Evaluate an integer/float constant expression, resolving identifiers through ``names`` (defines, members).
+    """Evaluate an integer/float constant expression, resolving identifiers through ``names`` (defines,
+    members).
 
     Returns the text unchanged when it is not arithmetic (``nnet::latency``, ``true``), so callers decide.
     """
-    t = text.strip().rstrip("fFuUlL") if re.fullmatch(r"[-+]?[\d.]+(?:[eE][-+]?\d+)?[fFuUlL]*", text.strip()) else text
+    t = (
+        text.strip().rstrip("fFuUlL")
+        if re.fullmatch(r"[-+]?[\d.]+(?:[eE][-+]?\d+)?[fFuUlL]*", text.strip())
+        else text
+    )
     t = t.strip()
     if depth > 20:
         return t
@@ -291,7 +320,11 @@ def evaluate(text: str, names: dict[str, str], *, depth: int = 0) -> int | float
         return t
 
     def ev(node: ast.AST) -> int | float:
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, (int, float))
+            and not isinstance(node.value, bool)
+        ):
             return node.value
         if isinstance(node, ast.Name):
             key = node.id.replace("__SCOPE__", "::")

@@ -1,11 +1,17 @@
-"""Import an hls4ml (Vivado/Vitis, io_parallel) project directory as a :class:`~fwparity.model.Model`, without Keras.
+"""Import an hls4ml (Vivado/Vitis, io_parallel) project directory as a :class:`~fwparity.model.Model`, without
+Keras.
 
-The project's own C++ is the source of truth, because it is what csim and synthesis compile: types come from the
+The project's own C++ is the source of truth, because it is what csim and synthesis compile: types come from
+the
 ``typedef``s, sizes from the declarations (``#define``s resolved), options from the config structs in
-``parameters.h`` (falling back to the defaults of the bundled ``nnet_utils``), the graph from the ``nnet::`` calls
-in the top function, and weights from the files the C++ reads: ``weights/<w>.txt`` when the top loads them with
-``load_weights_from_txt`` (csim), else the initialiser in ``weights/<w>.h``. Either way a decimal token becomes
-``T(strtod(token))``, which is ``FixedType.from_float(float(token))`` (Python's ``float`` is correctly rounded like
+``parameters.h`` (falling back to the defaults of the bundled ``nnet_utils``), the graph from the ``nnet::``
+calls
+in the top function, and weights from the files the C++ reads: ``weights/<w>.txt`` when the top loads them
+with
+``load_weights_from_txt`` (csim), else the initialiser in ``weights/<w>.h``. Either way a decimal token
+becomes
+``T(strtod(token))``, which is ``FixedType.from_float(float(token))`` (Python's ``float`` is correctly rounded
+like
 ``strtod``).
 """
 
@@ -26,24 +32,40 @@ __all__ = ["import_hls4ml_project", "find_firmware_dir"]
 
 # nnet:: functions that are plumbing, not layers.
 _HELPERS = {
-    "save_layer_output", "load_weights_from_txt", "convert_data", "convert_data_back", "copy_data", "copy_data_axi",
-    "print_result", "fill_zero", "fill_data",
+    "save_layer_output",
+    "load_weights_from_txt",
+    "convert_data",
+    "convert_data_back",
+    "copy_data",
+    "copy_data_axi",
+    "print_result",
+    "fill_zero",
+    "fill_data",
 }
 
 _ACTIVATION_KINDS = {
-    "relu": "relu", "linear": "linear", "sigmoid": "sigmoid", "tanh": "tanh", "softplus": "softplus",
-    "softsign": "softsign", "selu": "selu",
+    "relu": "relu",
+    "linear": "linear",
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "softplus": "softplus",
+    "softsign": "softsign",
+    "selu": "selu",
 }
 _TABLE_KINDS = {"sigmoid", "tanh", "softplus", "softsign", "selu", "elu"}
 _MERGE_KINDS = {"add", "subtract", "multiply", "average", "maximum", "minimum"}
 _SOFTMAX_FUNCS = {
-    "softmax": None, "softmax_latency": "latency", "softmax_stable": "stable", "softmax_legacy": "legacy",
-    "softmax_argmax": "argmax", "softmax_multidim": None,
+    "softmax": None,
+    "softmax_latency": "latency",
+    "softmax_stable": "stable",
+    "softmax_legacy": "legacy",
+    "softmax_argmax": "argmax",
+    "softmax_multidim": None,
 }
 
 
 def find_firmware_dir(path: Path) -> Path:
-    """The directory holding the project's C++: ``<path>/firmware`` when it has sources, else ``path`` itself."""
+    """Where the project's C++ is: ``<path>/firmware`` when it has sources, else ``path`` itself."""
     fw = path / "firmware"
     if fw.is_dir() and any(fw.glob("*.cpp")):
         return fw
@@ -108,7 +130,9 @@ class _Ctx:
                 return FixedType.parse(t)
             except FwparityError as exc:
                 raise FormatError(f"{where}: cannot read type {text!r} (= {t!r}): {exc}") from None
-        raise UnsupportedLayer(f"{where}: type {text!r} resolves to {t!r}, which is not an ap_fixed/ap_int type")
+        raise UnsupportedLayer(
+            f"{where}: type {text!r} resolves to {t!r}, which is not an ap_fixed/ap_int type"
+        )
 
     # -- structs ---------------------------------------------------------------------------------------------
     def struct(self, name: str) -> _cpp.Struct | None:
@@ -192,7 +216,8 @@ class _Ctx:
                 values = [_to_double(tok) for tok in tokens if tok.strip()]
                 return self._quantize(name, values, type_text, size_text, f"weights/{name}.h", where)
         raise FormatError(
-            f"{where}: no values for weight array {name!r} (neither weights/{name}.txt loaded by the top function "
+            f"{where}: no values for weight array {name!r} (neither weights/{name}.txt loaded by the top "
+            "function "
             f"nor an initialiser in weights/*.h) in {str(self.fw)!r}"
         )
 
@@ -214,9 +239,14 @@ def _to_double(token: str) -> float:
     return float(m.group(0)) if m else 0.0
 
 
-_WEIGHT_DECL = re.compile(r"(?:^|\n)\s*(?:static\s+)?(?:const\s+)?([A-Za-z_][\w:]*(?:<[^;=\[]*>)?)\s+([A-Za-z_]\w*)"
-                          r"\s*\[\s*([^\]]*)\]\s*(?:=\s*\{(.*?)\})?\s*;", re.S)
-_LOAD_TXT = re.compile(r"nnet::load_weights_from_txt\s*<\s*([^;]*?)\s*,\s*([^,<>;]+?)\s*>\s*\(\s*(\w+)\s*,\s*\"([^\"]+)\"")
+_WEIGHT_DECL = re.compile(
+    r"(?:^|\n)\s*(?:static\s+)?(?:const\s+)?([A-Za-z_][\w:]*(?:<[^;=\[]*>)?)\s+([A-Za-z_]\w*)"
+    r"\s*\[\s*([^\]]*)\]\s*(?:=\s*\{(.*?)\})?\s*;",
+    re.S,
+)
+_LOAD_TXT = re.compile(
+    r"nnet::load_weights_from_txt\s*<\s*([^;]*?)\s*,\s*([^,<>;]+?)\s*>\s*\(\s*(\w+)\s*,\s*\"([^\"]+)\""
+)
 
 
 def _base_structs(fw: Path) -> dict[str, _cpp.Struct]:
@@ -239,7 +269,7 @@ def _base_structs(fw: Path) -> dict[str, _cpp.Struct]:
 
 
 def import_hls4ml_project(path: Path, *, top: str | None = None) -> Model:
-    """Read an hls4ml project directory into a validated Model (see the module docstring and docs/model.md)."""
+    """Read an hls4ml project directory into a validated Model (see the module docstring, docs/model.md)."""
     path = Path(path)
     fw = find_firmware_dir(path)
     where_prj = str(path)
@@ -250,10 +280,14 @@ def import_hls4ml_project(path: Path, *, top: str | None = None) -> Model:
             break
     io_type = _yaml_scalar(yaml_text, "IOType") if yaml_text else None
     if io_type and io_type != "io_parallel":
-        raise UnsupportedLayer(f"Project {where_prj!r} uses IOType={io_type!r}; fwparity imports io_parallel only")
+        raise UnsupportedLayer(
+            f"Project {where_prj!r} uses IOType={io_type!r}; fwparity imports io_parallel only"
+        )
     backend = _yaml_scalar(yaml_text, "Backend") if yaml_text else None
     if backend and backend.lower() not in ("vivado", "vitis", "vivadoaccelerator", "vitisaccelerator"):
-        raise UnsupportedLayer(f"Project {where_prj!r} uses Backend={backend!r}; fwparity imports Vivado/Vitis only")
+        raise UnsupportedLayer(
+            f"Project {where_prj!r} uses Backend={backend!r}; fwparity imports Vivado/Vitis only"
+        )
 
     headers = sorted(fw.glob("*.h"))
     cpps = sorted(fw.glob("*.cpp"))
@@ -283,7 +317,9 @@ def import_hls4ml_project(path: Path, *, top: str | None = None) -> Model:
             if any(isinstance(s, _cpp.Call) and _is_layer_call(s) for s in stmts):
                 candidates.append((fn, stmts))
     if not candidates:
-        raise FormatError(f"{where_prj!r}: no top function calling nnet:: layers found in {[c.name for c in cpps]}")
+        raise FormatError(
+            f"{where_prj!r}: no top function calling nnet:: layers found in {[c.name for c in cpps]}"
+        )
 
     def qual(fn: _cpp.Function) -> str:
         return f"{fn.namespace}::{fn.name}" if fn.namespace else fn.name
@@ -299,7 +335,8 @@ def import_hls4ml_project(path: Path, *, top: str | None = None) -> Model:
         chosen = candidates
     if len(chosen) > 1:
         raise InvalidArgument(
-            f"{where_prj!r} has several top functions; pass top= one of: {', '.join(qual(c[0]) for c in chosen)}"
+            f"{where_prj!r} has several top functions; pass top= one of: "
+            f"{', '.join(qual(c[0]) for c in chosen)}"
         )
     fn, stmts = chosen[0]
 
@@ -331,7 +368,9 @@ def _build(ctx: _Ctx, fn: _cpp.Function, stmts: list[Any]) -> Model:
     params = []
     for p in fn.params:
         if "hls::stream" in p:
-            raise UnsupportedLayer(f"{where_fn}: parameter {p!r} is an hls::stream (io_stream); io_parallel only")
+            raise UnsupportedLayer(
+                f"{where_fn}: parameter {p!r} is an hls::stream (io_stream); io_parallel only"
+            )
         d = _cpp.parse_param(p)
         if d is not None:
             params.append(d)
@@ -346,7 +385,9 @@ def _build(ctx: _Ctx, fn: _cpp.Function, stmts: list[Any]) -> Model:
             aliases[st.name] = st.target
         elif isinstance(st, _cpp.Call):
             if not st.func.startswith("nnet::"):
-                raise UnsupportedLayer(f"{where_fn}: call {st.line!r} is not an nnet:: layer; fwparity cannot model it")
+                raise UnsupportedLayer(
+                    f"{where_fn}: call {st.line!r} is not an nnet:: layer; fwparity cannot model it"
+                )
             if _is_layer_call(st):
                 calls.append(st)
 
@@ -361,7 +402,9 @@ def _build(ctx: _Ctx, fn: _cpp.Function, stmts: list[Any]) -> Model:
     for name in param_names:
         if name not in written:
             v = ctx.vars[name]
-            inputs.append(Tensor(name, v.shape, ctx.resolve_type(v.type, where=f"{where_fn} parameter {name!r}")))
+            inputs.append(
+                Tensor(name, v.shape, ctx.resolve_type(v.type, where=f"{where_fn} parameter {name!r}"))
+            )
             v.tensor = name
             ctx.names.add(name)
 
@@ -380,8 +423,17 @@ def _build(ctx: _Ctx, fn: _cpp.Function, stmts: list[Any]) -> Model:
                     name += "_"
                 ctx.names.add(name)
                 kind = "flatten" if len(shape) == 1 else "reshape"
-                layers.append(Layer(name, kind, [src], shape, {"result": _tensor_type(layers, inputs, src)},
-                                    {}, {"target_shape": list(shape)}))
+                layers.append(
+                    Layer(
+                        name,
+                        kind,
+                        [src],
+                        shape,
+                        {"result": _tensor_type(layers, inputs, src)},
+                        {},
+                        {"target_shape": list(shape)},
+                    )
+                )
                 ctx.vars[var] = _Var(src_var.type, shape, name)
                 emitted_alias[var] = name
             return emitted_alias[var]
@@ -438,7 +490,7 @@ def _tensor_type(layers: list[Layer], inputs: list[Tensor], name: str) -> Any:
 
 
 def _input_shape_hint(ctx: _Ctx, call: _cpp.Call, where: str) -> tuple[int, ...] | None:
-    """The input shape a conv/pool/dense call expects, from its config (used to shape hls4ml's Reshape aliases)."""
+    """The input shape a conv/pool/dense call expects, from its config (shapes hls4ml's Reshape aliases)."""
     fname = call.func.split("::")[-1]
     if len(call.targs) < 3:
         return None
@@ -452,8 +504,11 @@ def _input_shape_hint(ctx: _Ctx, call: _cpp.Call, where: str) -> tuple[int, ...]
             return (ctx.int_value(s, width, where), ctx.int_value(s, chan, where))
         if fname.startswith("conv_2d") or fname == "pooling2d_cl":
             chan = "n_chan" if fname.startswith("conv") else "n_filt"
-            return (ctx.int_value(s, "in_height", where), ctx.int_value(s, "in_width", where),
-                    ctx.int_value(s, chan, where))
+            return (
+                ctx.int_value(s, "in_height", where),
+                ctx.int_value(s, "in_width", where),
+                ctx.int_value(s, chan, where),
+            )
         if fname.startswith("dense"):
             return (ctx.int_value(s, "n_in", where),)
     except FormatError:
@@ -476,8 +531,14 @@ def _strategy(ctx: _Ctx, s: _cpp.Struct, where: str, call: _cpp.Call) -> str:
 
 
 def _map_call(
-    ctx: _Ctx, call: _cpp.Call, name: str, in_tensors: list[str], out_var: str, layers: list[Layer],
-    inputs: list[Tensor], where: str,
+    ctx: _Ctx,
+    call: _cpp.Call,
+    name: str,
+    in_tensors: list[str],
+    out_var: str,
+    layers: list[Layer],
+    inputs: list[Tensor],
+    where: str,
 ) -> Layer:
     fname = call.func.split("::")[-1]
     out = ctx.vars[out_var]
@@ -498,7 +559,9 @@ def _map_call(
 
     def unsupported(why: str = "") -> UnsupportedLayer:
         extra = f" ({why})" if why else ""
-        return UnsupportedLayer(f"Layer {name!r}: nnet::{fname} is not supported by fwparity{extra}; call: {call.line}")
+        return UnsupportedLayer(
+            f"Layer {name!r}: nnet::{fname} is not supported by fwparity{extra}; call: {call.line}"
+        )
 
     if fname in ("dense", "dense_latency", "dense_resource"):
         s = cfg()
@@ -513,13 +576,24 @@ def _map_call(
         w, wt = ctx.load_weights(w_name, where)
         b, bt = ctx.load_weights(b_name, where)
         w = w.reshape(n_out, n_in).T.copy() if strategy == "resource" else w.reshape(n_in, n_out)
-        return Layer(name, "dense", in_tensors, shape,
-                     {"weight": wt, "bias": bt, "accum": typ(s, "accum_t"), "result": res_type()},
-                     {"weight": w, "bias": b.reshape(n_out)},
-                     {"n_in": n_in, "n_out": n_out, "strategy": strategy})
+        return Layer(
+            name,
+            "dense",
+            in_tensors,
+            shape,
+            {"weight": wt, "bias": bt, "accum": typ(s, "accum_t"), "result": res_type()},
+            {"weight": w, "bias": b.reshape(n_out)},
+            {"n_in": n_in, "n_out": n_out, "strategy": strategy},
+        )
 
-    if fname in ("conv_1d_cl", "conv_1d_latency_cl", "conv_1d_resource_cl", "conv_2d_cl", "conv_2d_latency_cl",
-                 "conv_2d_resource_cl"):
+    if fname in (
+        "conv_1d_cl",
+        "conv_1d_latency_cl",
+        "conv_1d_resource_cl",
+        "conv_2d_cl",
+        "conv_2d_latency_cl",
+        "conv_2d_resource_cl",
+    ):
         s = cfg()
         two = fname.startswith("conv_2d")
         if ctx.int_value(s, "dilation", where, 1) != 1:
@@ -542,9 +616,14 @@ def _map_call(
             else:
                 w = w.reshape(kh, kw, n_chan, n_filt)
             pads = {k: iv(k) for k in ("pad_top", "pad_bottom", "pad_left", "pad_right")}
-            opts = {"kernel": [kh, kw], "strides": [iv("stride_height"), iv("stride_width")],
-                    "padding": "same" if any(pads.values()) else "valid", **pads,
-                    "in_shape": [iv("in_height"), iv("in_width"), n_chan], "strategy": strategy}
+            opts: dict[str, Any] = {
+                "kernel": [kh, kw],
+                "strides": [iv("stride_height"), iv("stride_width")],
+                "padding": "same" if any(pads.values()) else "valid",
+                **pads,
+                "in_shape": [iv("in_height"), iv("in_width"), n_chan],
+                "strategy": strategy,
+            }
         else:
             k = iv("filt_width")
             if strategy == "resource":
@@ -552,12 +631,23 @@ def _map_call(
             else:
                 w = w.reshape(k, n_chan, n_filt)
             pads = {kk: iv(kk) for kk in ("pad_left", "pad_right")}
-            opts = {"kernel": k, "strides": iv("stride_width"),
-                    "padding": "same" if any(pads.values()) else "valid", **pads,
-                    "in_shape": [iv("in_width"), n_chan], "strategy": strategy}
-        return Layer(name, "conv2d" if two else "conv1d", in_tensors, shape,
-                     {"weight": wt, "bias": bt, "accum": typ(s, "accum_t"), "result": res_type()},
-                     {"weight": w, "bias": b.reshape(n_filt)}, opts)
+            opts = {
+                "kernel": k,
+                "strides": iv("stride_width"),
+                "padding": "same" if any(pads.values()) else "valid",
+                **pads,
+                "in_shape": [iv("in_width"), n_chan],
+                "strategy": strategy,
+            }
+        return Layer(
+            name,
+            "conv2d" if two else "conv1d",
+            in_tensors,
+            shape,
+            {"weight": wt, "bias": bt, "accum": typ(s, "accum_t"), "result": res_type()},
+            {"weight": w, "bias": b.reshape(n_filt)},
+            opts,
+        )
 
     if fname in ("pooling1d_cl", "pooling2d_cl", "global_pooling1d_cl", "global_pooling2d_cl"):
         s = cfg()
@@ -575,14 +665,24 @@ def _map_call(
             return Layer(name, kind, in_tensors, shape, types, {}, {})
         if fname == "pooling1d_cl":
             pads = {k: iv(k) for k in ("pad_left", "pad_right")}
-            opts = {"pool": iv("pool_width"), "strides": iv("stride_width"),
-                    "padding": "same" if any(pads.values()) else "valid", "pads": [pads["pad_left"],
-                    pads["pad_right"]], **pads, "count_pad": _bool(ctx.member(s, "count_pad"))}
+            opts = {
+                "pool": iv("pool_width"),
+                "strides": iv("stride_width"),
+                "padding": "same" if any(pads.values()) else "valid",
+                "pads": [pads["pad_left"], pads["pad_right"]],
+                **pads,
+                "count_pad": _bool(ctx.member(s, "count_pad")),
+            }
             return Layer(name, f"{prefix}pool1d", in_tensors, shape, types, {}, opts)
         pads = {k: iv(k) for k in ("pad_top", "pad_bottom", "pad_left", "pad_right")}
-        opts = {"pool": [iv("pool_height"), iv("pool_width")], "strides": [iv("stride_height"), iv("stride_width")],
-                "padding": "same" if any(pads.values()) else "valid", "pads": list(pads.values()), **pads,
-                "count_pad": _bool(ctx.member(s, "count_pad"))}
+        opts = {
+            "pool": [iv("pool_height"), iv("pool_width")],
+            "strides": [iv("stride_height"), iv("stride_width")],
+            "padding": "same" if any(pads.values()) else "valid",
+            "pads": list(pads.values()),
+            **pads,
+            "count_pad": _bool(ctx.member(s, "count_pad")),
+        }
         return Layer(name, f"{prefix}pool2d", in_tensors, shape, types, {}, opts)
 
     if fname == "normalize":
@@ -590,19 +690,27 @@ def _map_call(
         s_name, b_name = _weight_args(ctx, call, 2, where)
         sc, st = ctx.load_weights(s_name, where)
         bi, btp = ctx.load_weights(b_name, where)
-        return Layer(name, "batchnorm", in_tensors, shape, {"scale": st, "bias": btp, "result": res_type()},
-                     {"scale": sc, "bias": bi}, {"n_filt": int(sc.size), "n_in": ctx.int_value(s, "n_in", where)})
+        return Layer(
+            name,
+            "batchnorm",
+            in_tensors,
+            shape,
+            {"scale": st, "bias": btp, "result": res_type()},
+            {"scale": sc, "bias": bi},
+            {"n_filt": int(sc.size), "n_in": ctx.int_value(s, "n_in", where)},
+        )
 
     if fname in _ACTIVATION_KINDS or fname in ("elu", "leaky_relu", "thresholded_relu"):
         s = cfg()
         kind = _ACTIVATION_KINDS.get(fname, fname)
         types = {"result": res_type()}
-        opts: dict[str, Any] = {}
+        opts = {}
         if kind in _TABLE_KINDS:
             types["table"] = typ(s, "table_t")
             opts["table_size"] = ctx.int_value(s, "table_size", where)
         if fname in ("elu", "leaky_relu", "thresholded_relu"):
-            # template <data_T, param_T, res_T, CONFIG_T>(data, param, res): the literal becomes param_T(double).
+            # template <data_T, param_T, res_T, CONFIG_T>(data, param, res): the literal becomes
+            # param_T(double).
             if len(call.targs) != 4 or len(call.args) != 3:
                 raise unsupported("unexpected template or call arguments")
             pt = ctx.resolve_type(call.targs[1], s, where=where)
@@ -651,8 +759,14 @@ def _map_call(
         if impl not in ("stable", "latency", "legacy", "argmax"):
             raise unsupported(f"implementation {impl!r}")
         types = {"result": res_type()}
-        for key, typedef in (("exp_table", "exp_table_t"), ("inv_table", "inv_table_t"), ("accum", "accum_t"),
-                             ("inv_inp", "inv_inp_t"), ("inp_norm", "inp_norm_t"), ("table", "table_t")):
+        for key, typedef in (
+            ("exp_table", "exp_table_t"),
+            ("inv_table", "inv_table_t"),
+            ("accum", "accum_t"),
+            ("inv_inp", "inv_inp_t"),
+            ("inp_norm", "inp_norm_t"),
+            ("table", "table_t"),
+        ):
             text = ctx.member_type(s, typedef)
             if text is not None:
                 types[key] = ctx.resolve_type(text, s, where=where)

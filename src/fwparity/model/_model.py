@@ -1,8 +1,10 @@
 """The Model: a graph of layer specifications with their fixed-point types and raw integer weights.
 
-Every backend (the numpy reference, the HLS emitter, the RTL generator) reads the same :class:`Model`, and every
+Every backend (the numpy reference, the HLS emitter, the RTL generator) reads the same :class:`Model`, and
+every
 importer produces one, so nothing outside :mod:`fwparity.model` knows a file format (DESIGN.md principle 2).
-Weights are raw integers on their type's grid, never floats: a Model describes what the firmware *computes*, and the
+Weights are raw integers on their type's grid, never floats: a Model describes what the firmware *computes*,
+and the
 firmware only ever sees the quantized codes.
 """
 
@@ -109,7 +111,8 @@ def canonical_json(obj: Any) -> str:
 def raw_to_bytes(raw: np.ndarray, width: int) -> bytes:
     """Raw integers as fixed-size little-endian two's complement: 8 bytes each up to 63 bits, more beyond.
 
-    One encoding per width keeps :meth:`Model.sha256` independent of whether an array arrived as int32, int64 or
+    One encoding per width keeps :meth:`Model.sha256` independent of whether an array arrived as int32, int64
+    or
     object, and exact for wide types.
     """
     arr = np.asarray(raw)
@@ -143,7 +146,8 @@ class Tensor:
 class Layer:
     """One layer: its kind, input tensor names, output shape, fixed-point types, raw weights and options.
 
-    A layer's output tensor is named after the layer. ``weights[k]`` holds raw integers on ``types[k]``; the kinds,
+    A layer's output tensor is named after the layer. ``weights[k]`` holds raw integers on ``types[k]``; the
+    kinds,
     their type keys and options are tabulated in docs/internals.md section 3.
 
     Examples
@@ -167,7 +171,9 @@ class Layer:
         if not isinstance(self.name, str) or not self.name:
             raise InvalidArgument(f"Layer name must be a non-empty string, not name={self.name!r}")
         if isinstance(self.inputs, str):
-            raise InvalidType(f"Layer {self.name!r} inputs must be a list of names, not inputs={self.inputs!r}")
+            raise InvalidType(
+                f"Layer {self.name!r} inputs must be a list of names, not inputs={self.inputs!r}"
+            )
         self.inputs = [str(i) for i in self.inputs]
         self.shape = _as_shape(self.shape, f"Layer {self.name!r} shape")
         self.types = {str(k): _as_type(v, f"Layer {self.name!r} types[{k!r}]") for k, v in self.types.items()}
@@ -262,14 +268,16 @@ class Model:
             f"layers={len(self.layers)}, outputs={self.outputs!r})"
         )
 
-    # -- lookups -------------------------------------------------------------------------------------------------
+    # -- lookups
+    # -------------------------------------------------------------------------------------------------
     def layer(self, name: str) -> Layer:
         """The layer called ``name``; InvalidArgument listing the layers if there is none."""
         for layer in self.layers:
             if layer.name == name:
                 return layer
         raise InvalidArgument(
-            f"Model {self.name!r} has no layer name={name!r}; layers: {', '.join(l.name for l in self.layers)}"
+            f"Model {self.name!r} has no layer name={name!r}; layers: "
+            f"{', '.join(layer.name for layer in self.layers)}"
         )
 
     def tensor(self, name: str) -> Tensor:
@@ -297,7 +305,8 @@ class Model:
         """Output name -> shape without the batch axis."""
         return {name: self.tensor(name).shape for name in self.outputs}
 
-    # -- checks --------------------------------------------------------------------------------------------------
+    # -- checks
+    # --------------------------------------------------------------------------------------------------
     def validate(self) -> None:
         """Check names, topology, types, weight shapes and raw ranges; raise InvalidArgument naming the layer.
 
@@ -329,17 +338,19 @@ class Model:
                 if key not in layer.weights:
                     raise InvalidArgument(f"{where} lacks weights[{key!r}]")
             for key, raw in layer.weights.items():
-                t = layer.types.get(key)
-                if t is None:
+                wt = layer.types.get(key)
+                if wt is None:
                     raise InvalidArgument(f"{where}: weights[{key!r}] has no matching types[{key!r}]")
                 if raw.dtype != object and not np.issubdtype(raw.dtype, np.integer):
-                    raise InvalidArgument(f"{where}: weights[{key!r}] must hold raw integers, not dtype {raw.dtype}")
+                    raise InvalidArgument(
+                        f"{where}: weights[{key!r}] must hold raw integers, not dtype {raw.dtype}"
+                    )
                 if raw.size:
                     lo, hi = int(raw.min()), int(raw.max())
-                    if lo < t.min_raw or hi > t.max_raw:
+                    if lo < wt.min_raw or hi > wt.max_raw:
                         raise InvalidArgument(
-                            f"{where}: weights[{key!r}] raw range [{lo}, {hi}] is outside {t} "
-                            f"[{t.min_raw}, {t.max_raw}]"
+                            f"{where}: weights[{key!r}] raw range [{lo}, {hi}] is outside {wt} "
+                            f"[{wt.min_raw}, {wt.max_raw}]"
                         )
             self._check_shapes(layer, [seen[n] for n in layer.inputs], where)
             seen[layer.name] = layer.shape
@@ -374,14 +385,32 @@ class Model:
                     raise InvalidArgument(
                         f"{where}: weights[{key!r}] has shape {layer.weights[key].shape}, expected {(n,)}"
                     )
-        if kind in ("linear", "relu", "leaky_relu", "elu", "thresholded_relu", "relu_max", "hard_sigmoid",
-                    "hard_tanh", "sigmoid", "tanh", "softplus", "softsign", "selu", "softmax", "batchnorm"):
+        if kind in (
+            "linear",
+            "relu",
+            "leaky_relu",
+            "elu",
+            "thresholded_relu",
+            "relu_max",
+            "hard_sigmoid",
+            "hard_tanh",
+            "sigmoid",
+            "tanh",
+            "softplus",
+            "softsign",
+            "selu",
+            "softmax",
+            "batchnorm",
+        ):
             if shapes[0] != layer.shape:
-                raise InvalidArgument(f"{where}: output shape {layer.shape} differs from input shape {shapes[0]}")
+                raise InvalidArgument(
+                    f"{where}: output shape {layer.shape} differs from input shape {shapes[0]}"
+                )
         elif kind in ("flatten", "reshape"):
             if size(shapes[0]) != size(layer.shape):
                 raise InvalidArgument(
-                    f"{where}: output shape {layer.shape} has {size(layer.shape)} elements, input {shapes[0]} "
+                    f"{where}: output shape {layer.shape} has {size(layer.shape)} elements, "
+                    f"input {shapes[0]} "
                     f"has {size(shapes[0])}"
                 )
         elif kind in _MERGES - {"dot"}:
@@ -397,9 +426,10 @@ class Model:
                     f"{where}: concatenating {shapes} on axis={axis} cannot give shape {layer.shape}"
                 )
 
-    # -- identity and files ----------------------------------------------------------------------------------------
+    # -- identity and files
+    # ----------------------------------------------------------------------------------------
     def describe(self) -> dict[str, Any]:
-        """The whole model minus weight values, as JSON-able data (what the native file stores as its graph)."""
+        """The whole model minus weight values, as JSON-able data (the native file's graph)."""
         return {
             "name": self.name,
             "inputs": [{"name": t.name, "shape": list(t.shape), "type": str(t.type)} for t in self.inputs],
@@ -408,10 +438,12 @@ class Model:
         }
 
     def sha256(self) -> str:
-        """Hash of the canonical content: the graph as canonical JSON, then every raw weight in a fixed encoding.
+        """Hash of the canonical content: the graph as canonical JSON, then every raw weight in a fixed
+        encoding.
 
         It identifies the model in reports and vector files, so it depends only on what the firmware computes:
-        the same network saved, loaded or imported again gives the same hash; one changed raw weight changes it.
+        the same network saved, loaded or imported again gives the same hash; one changed raw weight changes
+        it.
         """
         h = hashlib.sha256()
         h.update(b"fwparity-model-1\0")
@@ -423,7 +455,7 @@ class Model:
         return h.hexdigest()
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the native file (HDF5, schema 1; see docs/model.md) atomically: a temp file renamed into place."""
+        """Write the native file (HDF5, schema 1; docs/model.md) atomically: temp file, then rename."""
         from ._native import save_native
 
         save_native(self, path)

@@ -4,9 +4,11 @@ Layout (schema 1)::
 
     /                       attrs: fwparity_model_schema = 1, fwparity_version, graph (canonical JSON), sha256
     /weights/<layer>/<key>  raw integers, attr ``type`` (HLS spelling); int64 up to 63 bits, else
-                            little-endian two's complement bytes (uint8, shape (*shape, nbytes)), attr ``nbytes``
+                            little-endian two's complement bytes (uint8, shape (*shape, nbytes)), attr
+                            ``nbytes``
 
-The graph JSON is :meth:`Model.describe`: names, kinds, inputs, shapes, types as HLS strings and options. Writing
+The graph JSON is :meth:`Model.describe`: names, kinds, inputs, shapes, types as HLS strings and options.
+Writing
 goes to a temporary file in the same directory that is then renamed, so a reader never sees half a file.
 """
 
@@ -21,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import FormatError, FwparityError
+from ..fixed import FixedType
 from ._model import Layer, Model, Tensor, canonical_json
 
 __all__ = ["save_native", "load_native", "SCHEMA"]
@@ -98,7 +101,9 @@ def load_native(path: str | os.PathLike[str]) -> Model:
         raise FormatError(f"{str(p)!r} is not an fwparity model file (not HDF5: {exc})") from None
     with f:
         if "fwparity_model_schema" not in f.attrs:
-            raise FormatError(f"{str(p)!r} is not an fwparity model file (no fwparity_model_schema attribute)")
+            raise FormatError(
+                f"{str(p)!r} is not an fwparity model file (no fwparity_model_schema attribute)"
+            )
         schema = int(f.attrs["fwparity_model_schema"])
         if schema != SCHEMA:
             raise FormatError(
@@ -115,10 +120,11 @@ def load_native(path: str | os.PathLike[str]) -> Model:
                     type_text = _text(ds.attrs["type"])
                     if type_text != spec["types"][key]:
                         raise FormatError(
-                            f"{str(p)!r}: weights/{spec['name']}/{key} has type {type_text!r} but the graph says "
+                            f"{str(p)!r}: weights/{spec['name']}/{key} has type {type_text!r} "
+                            "but the graph says "
                             f"{spec['types'][key]!r}"
                         )
-                    width = Tensor("w", (1,), type_text).type.width
+                    width = FixedType.parse(type_text).width
                     weights[key] = _decode(ds[()], int(ds.attrs["nbytes"]), width)
                     if list(weights[key].shape) != list(meta["shape"]):
                         raise FormatError(
@@ -126,17 +132,28 @@ def load_native(path: str | os.PathLike[str]) -> Model:
                             f"the graph says {tuple(meta['shape'])}"
                         )
                 layers.append(
-                    Layer(spec["name"], spec["kind"], spec["inputs"], tuple(spec["shape"]), spec["types"],
-                          weights, spec.get("options", {}))
+                    Layer(
+                        spec["name"],
+                        spec["kind"],
+                        spec["inputs"],
+                        tuple(spec["shape"]),
+                        spec["types"],
+                        weights,
+                        spec.get("options", {}),
+                    )
                 )
             model = Model(graph["name"], inputs, layers, graph["outputs"])
         except FormatError:
             raise
         except (KeyError, TypeError, ValueError, json.JSONDecodeError, FwparityError) as exc:
-            raise FormatError(f"{str(p)!r} is a corrupt fwparity model file: {type(exc).__name__}: {exc}") from None
+            raise FormatError(
+                f"{str(p)!r} is a corrupt fwparity model file: {type(exc).__name__}: {exc}"
+            ) from None
         stored = _text(f.attrs.get("sha256", ""))
     if stored and stored != model.sha256():
-        raise FormatError(f"{str(p)!r} is corrupt: its content hash differs from the stored sha256={stored!r}")
+        raise FormatError(
+            f"{str(p)!r} is corrupt: its content hash differs from the stored sha256={stored!r}"
+        )
     try:
         model.validate()
     except FwparityError as exc:
