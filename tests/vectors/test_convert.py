@@ -223,6 +223,26 @@ def test_info(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "outputs/csim/y" in capsys.readouterr().out
 
 
+def test_info_on_hdf5_reads_no_vector_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = tmp_path / "w.h5"
+    vs = VectorSet()
+    vs.add_input("phys", np.zeros((2, 3)))
+    vs.add_output("csim", "wide", np.array([[2**70], [-1]], dtype=object), "ap_int<72>")
+    write_vectors(p, vs)
+    import fwparity.vectors.hdf5 as hdf5_mod
+
+    def no_reads(*args: object, **kwargs: object) -> None:
+        raise AssertionError("info must not decode datasets")
+
+    monkeypatch.setattr(hdf5_mod._Reader, "read", no_reads)
+    i = info(p)
+    assert i.summary == {"schema": 1, "model_sha256": "(none)", "seed": "(none)", "vectors": 2}
+    assert i.datasets == [
+        {"dataset": "inputs/phys", "shape": (2, 3), "type": "float64 (physics values)"},
+        {"dataset": "outputs/csim/wide", "shape": (2, 1), "type": "ap_int<72>"},
+    ]
+
+
 def test_info_on_dat(tmp_path: Path) -> None:
     p = tmp_path / "tb_input_features.dat"
     p.write_text("# hls4ml\n1 2 3\n4 5 6\n")

@@ -16,7 +16,7 @@ from ._text import read_text, write_text_atomic
 from .apx import read_apx, write_apx
 from .dat import format_dat, parse_dat, read_dat, read_dat_tensors
 from .emp import read_emp, write_emp
-from .hdf5 import VectorSet, read_vectors, write_frames, write_vectors
+from .hdf5 import VectorSet, describe_vectors, read_vectors, write_frames, write_vectors
 from .linkmap import LinkMap, load_link_map
 
 __all__ = ["FileInfo", "convert", "info", "render_info"]
@@ -74,44 +74,12 @@ def info(path: str | os.PathLike[str]) -> FileInfo:
         _, rows = parse_dat(read_text(path), source=source)
         out.summary = {"vectors": len(rows), "values per vector": len(rows[0]) if rows else 0}
     else:
-        vs = read_vectors(path)
-        out.summary = {
-            "schema": 1,
-            "model_sha256": vs.model_sha256 or "(none)",
-            "seed": "(none)" if vs.seed is None else vs.seed,
-            "vectors": vs.n_vectors,
-        }
-        for name, arr in vs.inputs.items():
-            t = vs.input_types[name]
-            out.datasets.append(
-                {
-                    "dataset": f"inputs/{name}",
-                    "shape": tuple(arr.shape),
-                    "type": "float64 (physics values)" if t is None else str(t),
-                }
-            )
-        for group, data, types in (
-            ("outputs", vs.outputs, vs.output_types),
-            ("trace", vs.trace, vs.trace_types),
-        ):
-            for backend, arrays in data.items():
-                for name, arr in arrays.items():
-                    out.datasets.append(
-                        {
-                            "dataset": f"{group}/{backend}/{name}",
-                            "shape": tuple(arr.shape),
-                            "type": str(types[backend][name]),
-                        }
-                    )
-        if vs.frames is not None:
+        out.summary, out.datasets, frames = describe_vectors(path)
+        if frames is not None:
             out.summary.update(
-                {
-                    "board": vs.frames.name or "(none)",
-                    "links": vs.frames.n_links,
-                    "frames": vs.frames.n_frames,
-                }
+                {"board": frames.name or "(none)", "links": frames.n_links, "frames": frames.n_frames}
             )
-            out.links = _board_links(vs.frames)
+            out.links = _board_links(frames)
     return out
 
 

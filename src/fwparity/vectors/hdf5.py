@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SCHEMA",
     "VectorSet",
+    "describe_vectors",
     "VectorWriter",
     "iter_input_chunks",
     "read_frames",
@@ -388,6 +389,48 @@ def _read_frames(r: _Reader) -> BoardData:
         return BoardData(links, data, name=str(name), meta=meta, **flags)
     except InvalidArgument as exc:
         raise FormatError(f"{r.source}: group frames is inconsistent: {exc}") from None
+
+
+def describe_vectors(
+    path: str | os.PathLike[str],
+) -> tuple[dict[str, Any], list[dict[str, Any]], BoardData | None]:
+    """Root attributes, each dataset's path/shape/type, and the frames (if any), without reading vector data.
+
+    ``fwparity vectors info`` uses it so that summarising a multi-gigabyte emulation output stays instant.
+    Shapes are logical (the extra word axis of ``words64le`` datasets is not shown).
+    """
+    with _Reader(path) as r:
+        try:
+            seed = r.file.attrs.get("seed")
+            schema = r.file.attrs.get("fwparity_schema")
+            root = {
+                "schema": "(none)" if schema is None else int(schema),
+                "model_sha256": str(r.file.attrs.get("model_sha256", "")) or "(none)",
+                "seed": "(none)" if seed is None else int(seed),
+            }
+            rows: list[dict[str, Any]] = []
+            entries = [(f"inputs/{n}", ds) for n, ds in r.datasets("inputs").items()]
+            for group in ("outputs", "trace"):
+                for backend, g in r.groups(group).items():
+                    entries += [
+                        (f"{group}/{backend}/{n}", ds) for n, ds in g.items() if isinstance(ds, h5py.Dataset)
+                    ]
+            for name, ds in entries:
+                t = r.type_of(ds)
+                shape = tuple(ds.shape)
+                if ds.attrs.get("encoding") in (_WORDS, _WORDS.encode()):
+                    shape = shape[:-1]
+                kind = (
+                    str(t)
+                    if t is not None
+                    else f"{ds.dtype} ({'physics values' if ds.dtype.kind == 'f' else 'raw'})"
+                )
+                rows.append({"dataset": name, "shape": shape, "type": kind})
+            root["vectors"] = rows[0]["shape"][0] if rows and rows[0]["shape"] else 0
+            frames = _read_frames(r) if "frames" in r.file else None
+        except (OSError, KeyError, RuntimeError) as exc:
+            raise FormatError(f"{r.source}: damaged HDF5 file ({exc})") from None
+    return root, rows, frames
 
 
 def read_frames(path: str | os.PathLike[str]) -> BoardData:
