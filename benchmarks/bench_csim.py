@@ -3,9 +3,11 @@
 The jet-tagging MLP (example-models KERAS_3layer: 16 -> 64 -> 32 -> 32 -> 5, ReLU, softmax, every type
 ap_fixed<16,6>, Vitis io_parallel Latency) is generated as a real hls4ml project. Then, in the same run:
 
-- hls4ml ``compile()`` time vs fwparity's cold build (empty cache) and warm start (cached build + worker start +
+- hls4ml ``compile()`` time vs fwparity's cold build (empty cache) and warm start (cached build + worker start
++
   first batch), and
-- vectors/s of hls4ml ``predict()`` (float64, one ctypes call per vector) vs fwparity's raw-bit runner with two
+- vectors/s of hls4ml ``predict()`` (float64, one ctypes call per vector) vs fwparity's raw-bit runner with
+two
   worker processes (both cores), one worker, and in-process.
 
 Every fwparity result is checked bit for bit against hls4ml's predict() before its speed is reported.
@@ -50,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="fwparity-bench-csim-") as tmp:
         tmpdir = Path(tmp)
-        project = make_project(tmpdir, jet_tagger_spec(), input_shape=(16,), default_precision="ap_fixed<16,6>")
+        project = make_project(
+            tmpdir, jet_tagger_spec(), input_shape=(16,), default_precision="ap_fixed<16,6>"
+        )
         n = args.vectors
         rng = np.random.default_rng(0)
         raw = rng.integers(-(2**15), 2**15, size=(n, 16))
@@ -82,8 +86,11 @@ def main(argv: list[str] | None = None) -> int:
             t_warm = _best(warm, args.repeats)
             lib = build_hls4ml_project(project.dir)
             rows = []
-            for label, workers in (("fwparity csim, 2 workers", 2), ("fwparity csim, 1 worker", 1),
-                                   ("fwparity csim, in-process", 0)):
+            for label, workers in (
+                ("fwparity csim, 2 workers", 2),
+                ("fwparity csim, 1 worker", 1),
+                ("fwparity csim, in-process", 0),
+            ):
                 with CsimRunner(lib, workers=workers) as runner:
                     runner.run(raw[:2])  # start workers, load weights
                     got: dict[str, np.ndarray] = {}
@@ -103,9 +110,11 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 os.environ["FWPARITY_CACHE"] = saved
 
-    print(f"# csim throughput: jet MLP 16-64-32-32-5 ap_fixed<16,6>, {n} vectors, best of {args.repeats}, "
-          f"{os.cpu_count()} CPUs")
-    print(f"| run | seconds | vectors/s | x hls4ml |")
+    print(
+        f"# csim throughput: jet MLP 16-64-32-32-5 ap_fixed<16,6>, {n} vectors, best of {args.repeats}, "
+        f"{os.cpu_count()} CPUs"
+    )
+    print("| run | seconds | vectors/s | x hls4ml |")
     print("|---|---:|---:|---:|")
     print(f"| hls4ml predict() (float64) | {t_hls:.3f} | {n / t_hls:,.0f} | 1.00 |")
     for label, t in rows:
@@ -117,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     c = project.compile_seconds
     print(f"| hls4ml compile() (write + build_lib.sh) | {c:.2f} | 1.00 |")
     print(f"| fwparity cold build (empty cache, traced top) | {t_cold:.2f} | {t_cold / c:.2f} |")
-    print(f"| fwparity warm start (cached build, 2 workers, first vector) | {t_warm:.3f} | {t_warm / c:.3f} |")
+    print(
+        f"| fwparity warm start (cached build, 2 workers, first vector) | {t_warm:.3f} | {t_warm / c:.3f} |"
+    )
     ok = (n / rows[0][1]) >= 2 * (n / t_hls) and t_warm < 1.0
     print()
     print(f"targets (>= 2x hls4ml vectors/s with 2 workers, warm start < 1 s): {'met' if ok else 'NOT met'}")

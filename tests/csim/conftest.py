@@ -39,7 +39,9 @@ def jet(tmp_path_factory: pytest.TempPathFactory):
     """The KERAS_3layer jet tagger as a real hls4ml project (all ap_fixed<16,6>)."""
     from tests.hls4ml_gen import jet_tagger_spec, make_project
 
-    return make_project(tmp_path_factory, jet_tagger_spec(), input_shape=(16,), default_precision="ap_fixed<16,6>")
+    return make_project(
+        tmp_path_factory, jet_tagger_spec(), input_shape=(16,), default_precision="ap_fixed<16,6>"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +54,10 @@ def mixed(tmp_path_factory: pytest.TempPathFactory):
         MIXED_SPEC,
         input_shape={"in_a": (8,), "in_b": (8,)},
         default_precision="ap_fixed<14,5>",
-        precisions={"da": {"accum": "ap_fixed<20,8,AP_RND,AP_SAT>"}, "head": {"result": "ap_fixed<18,7,AP_RND,AP_SAT>"}},
+        precisions={
+            "da": {"accum": "ap_fixed<20,8,AP_RND,AP_SAT>"},
+            "head": {"result": "ap_fixed<18,7,AP_RND,AP_SAT>"},
+        },
         namespace="mixed_ns",
         seed=3,
     )

@@ -1,4 +1,5 @@
-"""Build-cache behaviour seen from csim: warm starts, side-by-side libraries with colliding symbols, compiler errors
+"""Build-cache behaviour seen from csim: warm starts, side-by-side libraries with colliding symbols, compiler
+errors
 pointed at the user's files."""
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from .conftest import write_design
 
 pytestmark = pytest.mark.requires_gxx
 
-# Two "models" built from the same code generator: same weight array name (w2), same top name, same template with a
-# static-local table (like nnet_utils' activation tables) and a static "weights loaded" flag, like hls4ml's tops.
+# Two "models" built from the same code generator: same weight array name (w2), same top name, same template
+# with a
+# static-local table (like nnet_utils' activation tables) and a static "weights loaded" flag, like hls4ml's
+# tops.
 # Only the weight values differ. Loaded into one process, they must not see each other's symbols (the CMS
 # AXOL1TL/CICADA emulator bug).
 _HEADER = '#include "ap_fixed.h"\nvoid myproject(ap_fixed<16,6> x[2], ap_fixed<16,6> y[2]);\n'
@@ -58,7 +61,9 @@ MODELS = {
 
 
 def _expected(name: str, x: np.ndarray) -> np.ndarray:
-    """y = x*w + t in raw units of ap_fixed<16,6> (F = 10); every value here is exact, and no test value overflows."""
+    """y = x*w + t in raw units of ap_fixed<16,6> (F = 10); every value here is exact, and no test value
+    overflows.
+    """
     m = {k: float(v) for k, v in MODELS[name].items()}
     w = np.array([m["w0"], m["w1"]]) * 1024
     t = np.array([m["t0"], m["t1"]]) * 1024
@@ -77,7 +82,9 @@ def libraries(design_dir: Path):
 X = np.array([[1024, 2048], [-512, 100], [0, -3000]], dtype=np.int64)
 
 
-@pytest.mark.parametrize("workers", [pytest.param(0, id="in-process"), pytest.param(1, id="worker-processes")])
+@pytest.mark.parametrize(
+    "workers", [pytest.param(0, id="in-process"), pytest.param(1, id="worker-processes")]
+)
 def test_colliding_symbols_side_by_side(libraries, workers: int) -> None:
     runners = {name: CsimRunner(lib, workers=workers) for name, lib in libraries.items()}
     try:
@@ -106,8 +113,12 @@ def test_warm_start_under_one_second(design_dir: Path, libraries) -> None:
 
 
 def test_compiler_error_points_at_user_file(design_dir: Path) -> None:
-    bad = _SOURCE.replace("static bool loaded_weights = false;", "static bool loaded_weights = false\n    oops;")
-    path = write_design(design_dir / "broken", header=_HEADER, source=bad % MODELS["cicada"], manifest=_MANIFEST)
+    bad = _SOURCE.replace(
+        "static bool loaded_weights = false;", "static bool loaded_weights = false\n    oops;"
+    )
+    path = write_design(
+        design_dir / "broken", header=_HEADER, source=bad % MODELS["cicada"], manifest=_MANIFEST
+    )
     with pytest.raises(BuildError) as info:
         load_csim_manifest(path).build()
     message = str(info.value)

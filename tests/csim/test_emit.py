@@ -30,22 +30,81 @@ def _hand_model() -> Model:
     y = Tensor("y", (4,), "ap_fixed<12,3,AP_RND,AP_SAT>")
     wt, bt = "ap_fixed<8,2>", "ap_fixed<10,3>"
     layers = [
-        Layer("d1", "dense", ["x"], (4,), {"weight": wt, "bias": bt, "accum": "ap_fixed<18,7>", "result": "ap_fixed<14,5>"},
-              {"weight": _rand(wt, (6, 4), rng), "bias": _rand(bt, (4,), rng)}, {"n_in": 6, "n_out": 4, "strategy": "latency"}),
+        Layer(
+            "d1",
+            "dense",
+            ["x"],
+            (4,),
+            {"weight": wt, "bias": bt, "accum": "ap_fixed<18,7>", "result": "ap_fixed<14,5>"},
+            {"weight": _rand(wt, (6, 4), rng), "bias": _rand(bt, (4,), rng)},
+            {"n_in": 6, "n_out": 4, "strategy": "latency"},
+        ),
         Layer("sum", "add", ["d1", "y"], (4,), {"result": "ap_fixed<12,5,AP_RND_CONV,AP_SAT>"}),
-        Layer("bn", "batchnorm", ["sum"], (4,), {"scale": "ap_fixed<9,2>", "bias": "ap_fixed<9,3>", "result": "ap_fixed<13,5>"},
-              {"scale": _rand("ap_fixed<9,2>", (4,), rng), "bias": _rand("ap_fixed<9,3>", (4,), rng)}, {"n_filt": 4, "n_in": 4}),
-        Layer("act", "tanh", ["bn"], (4,), {"table": "ap_fixed<18,8>", "result": "ap_fixed<12,2>"}, {}, {"table_size": 1024}),
+        Layer(
+            "bn",
+            "batchnorm",
+            ["sum"],
+            (4,),
+            {"scale": "ap_fixed<9,2>", "bias": "ap_fixed<9,3>", "result": "ap_fixed<13,5>"},
+            {"scale": _rand("ap_fixed<9,2>", (4,), rng), "bias": _rand("ap_fixed<9,3>", (4,), rng)},
+            {"n_filt": 4, "n_in": 4},
+        ),
+        Layer(
+            "act",
+            "tanh",
+            ["bn"],
+            (4,),
+            {"table": "ap_fixed<18,8>", "result": "ap_fixed<12,2>"},
+            {},
+            {"table_size": 1024},
+        ),
         Layer("r", "relu", ["d1"], (4,), {"result": "ap_ufixed<9,4,AP_RND,AP_SAT>"}),
         Layer("cat", "concatenate", ["act", "r"], (8,), {"result": "ap_fixed<12,4>"}, {}, {"axis": -1}),
-        Layer("d2", "dense", ["cat"], (3,), {"weight": wt, "bias": bt, "accum": "ap_fixed<20,8,AP_RND,AP_SAT>", "result": "ap_fixed<16,6>"},
-              {"weight": _rand(wt, (8, 3), rng), "bias": _rand(bt, (3,), rng)}, {"n_in": 8, "n_out": 3, "strategy": "latency"}),
-        Layer("sig", "sigmoid", ["d2"], (3,), {"table": "ap_fixed<18,8>", "result": "ap_fixed<10,1,AP_RND,AP_SAT>"}, {}, {"table_size": 512}),
-        Layer("sm", "softmax", ["d2"], (3,), {"exp_table": "ap_fixed<18,8,AP_RND,AP_SAT>", "inv_table": "ap_fixed<18,8,AP_RND,AP_SAT>",
-                                             "accum": "ap_fixed<18,8,AP_RND,AP_SAT>", "inv_inp": "ap_fixed<18,8,AP_RND,AP_SAT>",
-                                             "inp_norm": "ap_ufixed<15,5>", "result": "ap_fixed<16,6>"},
-              {}, {"implementation": "stable", "table_size": 1024, "exp_table_size": 1024, "inv_table_size": 1024, "exp_scale": 1.0,
-                   "n_in": 3, "n_slice": 3, "n_outer": 1, "n_inner": 1, "axis": -1}),
+        Layer(
+            "d2",
+            "dense",
+            ["cat"],
+            (3,),
+            {"weight": wt, "bias": bt, "accum": "ap_fixed<20,8,AP_RND,AP_SAT>", "result": "ap_fixed<16,6>"},
+            {"weight": _rand(wt, (8, 3), rng), "bias": _rand(bt, (3,), rng)},
+            {"n_in": 8, "n_out": 3, "strategy": "latency"},
+        ),
+        Layer(
+            "sig",
+            "sigmoid",
+            ["d2"],
+            (3,),
+            {"table": "ap_fixed<18,8>", "result": "ap_fixed<10,1,AP_RND,AP_SAT>"},
+            {},
+            {"table_size": 512},
+        ),
+        Layer(
+            "sm",
+            "softmax",
+            ["d2"],
+            (3,),
+            {
+                "exp_table": "ap_fixed<18,8,AP_RND,AP_SAT>",
+                "inv_table": "ap_fixed<18,8,AP_RND,AP_SAT>",
+                "accum": "ap_fixed<18,8,AP_RND,AP_SAT>",
+                "inv_inp": "ap_fixed<18,8,AP_RND,AP_SAT>",
+                "inp_norm": "ap_ufixed<15,5>",
+                "result": "ap_fixed<16,6>",
+            },
+            {},
+            {
+                "implementation": "stable",
+                "table_size": 1024,
+                "exp_table_size": 1024,
+                "inv_table_size": 1024,
+                "exp_scale": 1.0,
+                "n_in": 3,
+                "n_slice": 3,
+                "n_outer": 1,
+                "n_inner": 1,
+                "axis": -1,
+            },
+        ),
     ]
     return Model("hand", [x, y], layers, ["sig", "sm", "cat"])
 
@@ -57,7 +116,10 @@ def hand() -> Model:
 
 def test_emitted_hand_model_matches_reference_on_every_layer(hand: Model) -> None:
     rng = np.random.default_rng(12)
-    inputs = {"x": _rand("ap_fixed<10,4>", (5000, 6), rng), "y": _rand("ap_fixed<12,3,AP_RND,AP_SAT>", (5000, 4), rng)}
+    inputs = {
+        "x": _rand("ap_fixed<10,4>", (5000, 6), rng),
+        "y": _rand("ap_fixed<12,3,AP_RND,AP_SAT>", (5000, 4), rng),
+    }
     ours = CsimBackend().run(hand, inputs, trace=True)
     ref = get_backend("reference").run(hand, inputs, trace=True)
     assert set(ours.outputs) == {"sig", "sm", "cat"}
@@ -81,8 +143,10 @@ def test_emitted_weights_are_the_raw_codes(hand: Model) -> None:
     [
         pytest.param(
             Layer("pool", "maxpool1d", ["x"], (3,), {"result": "ap_fixed<8,3>"}, {}, {"pool": 2}),
-            r"^Layer 'pool' has kind='maxpool1d', which fwparity\.csim\.emit cannot write as HLS C\+\+ yet; supported: "
-            r"add, average, batchnorm, concatenate, dense, flatten, linear, maximum, minimum, multiply, relu, reshape, "
+            r"^Layer 'pool' has kind='maxpool1d', which fwparity\.csim\.emit cannot write as HLS C\+\+ yet; "
+            r"supported: "
+            r"add, average, batchnorm, concatenate, dense, flatten, linear, maximum, minimum, multiply, "
+            r"relu, reshape, "
             r"sigmoid, softmax, subtract, tanh$",
             id="unsupported-kind",
         ),
@@ -103,11 +167,13 @@ def test_emitted_from_imported_model_matches_hls4ml(which: str, request) -> None
     model = load_model(project.dir)
     lib = build_model(model)
     rng = np.random.default_rng(4)
-    raw = {t.name: rng.integers(t.type.min_raw, t.type.max_raw + 1, size=(2000, *t.shape)) for t in model.inputs}
+    raw = {
+        t.name: rng.integers(t.type.min_raw, t.type.max_raw + 1, size=(2000, *t.shape)) for t in model.inputs
+    }
     with CsimRunner(lib) as runner:
         ours = runner.run([raw[t.name] for t in model.inputs])
         out_port = [p for p in runner.ports if p.direction == "out"][0]
-    floats = [raw[t.name] * 2.0 ** -t.type.frac_bits for t in model.inputs]
+    floats = [raw[t.name] * 2.0**-t.type.frac_bits for t in model.inputs]
     theirs = project.predict(floats)[project.output_names[0]] * 2.0**out_port.frac_bits
     assert np.array_equal(ours.outputs[out_port.name], theirs.astype(np.int64).reshape(2000, -1))
 
@@ -120,7 +186,9 @@ def test_backend_on_project_matches_reference_per_layer(which: str, request) -> 
     project = request.getfixturevalue(which)
     model = load_model(project.dir)
     rng = np.random.default_rng(6)
-    raw = {t.name: rng.integers(t.type.min_raw, t.type.max_raw + 1, size=(1000, *t.shape)) for t in model.inputs}
+    raw = {
+        t.name: rng.integers(t.type.min_raw, t.type.max_raw + 1, size=(1000, *t.shape)) for t in model.inputs
+    }
     ours = CsimBackend(project=project.dir, batch_size=400).run(model, raw, trace=True)
     ref = get_backend("reference").run(model, raw, trace=True)
     assert list(ours.outputs) == list(model.outputs)

@@ -1,4 +1,5 @@
-"""Wrapped hls4ml projects: fwparity's raw-bit csim of the project's own C++ against hls4ml's own csim (predict and
+"""Wrapped hls4ml projects: fwparity's raw-bit csim of the project's own C++ against hls4ml's own csim
+(predict and
 trace through hls4ml's float64 bridge, exact for these widths), layer by layer."""
 
 from __future__ import annotations
@@ -21,13 +22,18 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning:keras"),
 ]
 
+
 def _raw_inputs(runner: CsimRunner, n: int, seed: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
-    return {p.name: rng.integers(p.min_raw, p.max_raw + 1, size=(n, p.size)) for p in runner.ports if p.direction == "in"}
+    return {
+        p.name: rng.integers(p.min_raw, p.max_raw + 1, size=(n, p.size))
+        for p in runner.ports
+        if p.direction == "in"
+    }
 
 
 def _floats(runner: CsimRunner, raw: dict[str, np.ndarray]) -> list[np.ndarray]:
-    return [raw[p.name] * 2.0 ** -p.frac_bits for p in runner.ports if p.direction == "in"]
+    return [raw[p.name] * 2.0**-p.frac_bits for p in runner.ports if p.direction == "in"]
 
 
 def _to_raw(values: np.ndarray, frac_bits: int) -> np.ndarray:
@@ -84,12 +90,17 @@ def test_project_is_compiled_with_its_own_headers_and_left_untouched(jet, tmp_pa
     activation = copy / "firmware" / "nnet_utils" / "nnet_activation.h"
     # an "older" bundled nnet_utils whose relu lets negative values through: csim must run this copy's code
     text = activation.read_text()
-    patched = text.replace("        else\n            res[ii] = 0;\n", "        else\n            res[ii] = datareg;\n", 1)
+    patched = text.replace(
+        "        else\n            res[ii] = 0;\n", "        else\n            res[ii] = datareg;\n", 1
+    )
     assert patched != text
     activation.write_text(patched)
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(copy.rglob("*")) if p.is_file()}
     x = {"input_1": np.random.default_rng(5).integers(-(2**15), 2**15, size=(64, 16))}
-    with CsimRunner(build_hls4ml_project(copy)) as patched_runner, CsimRunner(build_hls4ml_project(jet.dir)) as orig:
+    with (
+        CsimRunner(build_hls4ml_project(copy)) as patched_runner,
+        CsimRunner(build_hls4ml_project(jet.dir)) as orig,
+    ):
         a = patched_runner.run(x, trace=True).trace["relu1"]
         b = orig.run(x, trace=True).trace["relu1"]
     assert (a < 0).any() and not (b < 0).any()
@@ -102,18 +113,25 @@ def test_project_is_compiled_with_its_own_headers_and_left_untouched(jet, tmp_pa
     [
         pytest.param(
             {},
-            r"^'.*' is not an hls4ml project: no build_lib\.sh PROJECT=, hls4ml_config\.yml ProjectName or single "
+            r"^'.*' is not an hls4ml project: no build_lib\.sh PROJECT=, hls4ml_config\.yml ProjectName or "
+            r"single "
             r"\*_bridge\.cpp names the top$",
             id="empty-dir",
         ),
-        pytest.param({"build_lib.sh": "PROJECT=myproject\n"}, r"^'.*': missing 'firmware/myproject\.h'$", id="no-header"),
+        pytest.param(
+            {"build_lib.sh": "PROJECT=myproject\n"},
+            r"^'.*': missing 'firmware/myproject\.h'$",
+            id="no-header",
+        ),
         pytest.param(
             {
                 "build_lib.sh": "PROJECT=myproject\n",
-                "firmware/myproject.h": "void myproject(hls::stream<input_t> &x, hls::stream<result_t> &y);\n",
+                "firmware/myproject.h": "void myproject(hls::stream<input_t> &x, hls::stream<result_t> "
+                "&y);\n",
                 "firmware/myproject.cpp": "",
             },
-            r"^'.*myproject\.h': argument 'hls::stream<input_t> &x' of myproject is not an array 'type name\[size\]' "
+            r"^'.*myproject\.h': argument 'hls::stream<input_t> &x' of myproject is not an array 'type "
+            r"name\[size\]' "
             r"\(io_parallel only\)$",
             id="io-stream",
         ),

@@ -1,5 +1,7 @@
-"""Runner tests on hand-written HLS tops: bit-exactness against fwparity.fixed (an independent model of the headers)
-and exact Python integers, and crash safety (segfault, abort, exit, endless loop) with the caller surviving."""
+"""Runner tests on hand-written HLS tops: bit-exactness against fwparity.fixed (an independent model of the
+headers)
+and exact Python integers, and crash safety (segfault, abort, exit, endless loop) with the caller
+surviving."""
 
 from __future__ import annotations
 
@@ -126,7 +128,9 @@ def _reference(inp: dict[str, np.ndarray], weights: np.ndarray) -> dict[str, np.
 
     x, g = inp["x"].astype(np.int64), inp["g"].astype(np.int64)
     acc_t = FixedType.parse("ap_fixed<18,6>")
-    sum_t = FixedType.parse("ap_fixed<40,25>")  # holds acc + x*w exactly: F = 12 (acc) vs 8 + 7 (product) -> 15
+    sum_t = FixedType.parse(
+        "ap_fixed<40,25>"
+    )  # holds acc + x*w exactly: F = 12 (acc) vs 8 + 7 (product) -> 15
     prod_t = FixedType.parse("ap_fixed<40,24>")  # g*acc: F = 4 + 12 = 16
     out_t = FixedType.parse("ap_fixed<10,4,AP_RND,AP_SAT>")
     y = np.zeros((len(x), 3), dtype=np.int64)
@@ -140,9 +144,11 @@ def _reference(inp: dict[str, np.ndarray], weights: np.ndarray) -> dict[str, np.
 
 
 def _wide_reference(inp: dict[str, np.ndarray]) -> np.ndarray:
-    """z = wide_t(big * x0) in exact Python integers: product F = 50 + 8 = 58, wide_t F = 50 -> floor >> 8, wrap 80."""
+    """z = wide_t(big * x0) in exact Python integers: product F = 50 + 8 = 58, wide_t F = 50 -> floor >> 8,
+    wrap 80.
+    """
     out = []
-    for b, x0 in zip(inp["big"][:, 0], inp["x"][:, 0]):
+    for b, x0 in zip(inp["big"][:, 0], inp["x"][:, 0], strict=True):
         v = (int(b) * int(x0)) >> 8
         v &= (1 << 80) - 1
         out.append(v - (1 << 80) if v >> 79 else v)
@@ -219,7 +225,8 @@ def test_invalid_inputs(dense_runner: CsimRunner, inputs: dict[str, np.ndarray],
         dense_runner.run(inputs)
 
 
-# -- crash safety ----------------------------------------------------------------------------------------------------
+# -- crash safety
+# ----------------------------------------------------------------------------------------------------
 _CRASH_HEADER = '#include "ap_fixed.h"\nvoid top(ap_int<16> x[2], ap_int<16> y[1]);\n'
 _CRASH_SOURCE = """\
 #include "top.h"
@@ -254,7 +261,9 @@ shape = [1]
 
 @pytest.fixture(scope="module")
 def crash_library(design_dir: Path):
-    path = write_design(design_dir / "crash", header=_CRASH_HEADER, source=_CRASH_SOURCE, manifest=_CRASH_MANIFEST)
+    path = write_design(
+        design_dir / "crash", header=_CRASH_HEADER, source=_CRASH_SOURCE, manifest=_CRASH_MANIFEST
+    )
     return load_csim_manifest(path).build()
 
 
@@ -279,7 +288,8 @@ def _crash_inputs(magic: int, at: int, n: int = 400) -> np.ndarray:
         ),
         pytest.param(
             1003,
-            r"^csim worker exited with status 1 in batch 2 \(vectors 200\.\.299\) at vector 207; its output ends "
+            r"^csim worker exited with status 1 in batch 2 \(vectors 200\.\.299\) at vector 207; its output "
+            r"ends "
             r"with:\nERROR: file w2\.txt does not exist$",
             id="exit",
         ),
@@ -299,7 +309,8 @@ def test_endless_loop_times_out(crash_library) -> None:
     with CsimRunner(crash_library, timeout=2) as runner:
         t0 = time.monotonic()
         with pytest.raises(
-            SimulationError, match=r"^csim timed out after 2 s in batch 1 \(vectors 100\.\.199\), stuck at vector 150$"
+            SimulationError,
+            match=r"^csim timed out after 2 s in batch 1 \(vectors 100\.\.199\), stuck at vector 150$",
         ):
             runner.run(_crash_inputs(1002, 150), batch_size=100)
         assert time.monotonic() - t0 < 10

@@ -27,7 +27,10 @@ def model() -> Model:
 
 def test_raw_round_trip_is_exact(tmp_path: Path, model: Model) -> None:
     rng = np.random.default_rng(0)
-    inputs = {"a": rng.integers(-(2**15), 2**15, size=(50, 3)), "b": rng.integers(-(2**39), 2**39, size=(50, 2))}
+    inputs = {
+        "a": rng.integers(-(2**15), 2**15, size=(50, 3)),
+        "b": rng.integers(-(2**39), 2**39, size=(50, 2)),
+    }
     outputs = {"r": np.maximum(inputs["a"], 0), "s": rng.integers(0, 256, size=(50, 2))}
     paths = write_tb_data(tmp_path, inputs, outputs, model)
     assert paths == [tmp_path / TB_INPUTS, tmp_path / TB_OUTPUTS]
@@ -49,12 +52,17 @@ def test_predictions_default_to_float_values(tmp_path: Path, model: Model) -> No
     assert data.inputs["a"].tolist() == [[1024, 512, -2048]]
     assert data.inputs["b"].tolist() == [[2**26, 3 * 2**28]]
     assert data.predictions is not None
-    assert data.predictions["r"].tolist() == [[0.1, 0.2, 0.3]] and data.predictions["s"].tolist() == [[0.4, 0.5]]
+    assert data.predictions["r"].tolist() == [[0.1, 0.2, 0.3]] and data.predictions["s"].tolist() == [
+        [0.4, 0.5]
+    ]
 
 
 def test_prediction_width_mismatch(tmp_path: Path, model: Model) -> None:
     (tmp_path / "tb_data").mkdir()
     (tmp_path / TB_INPUTS).write_text("1 0.5 -2 0.25 3\n")
     (tmp_path / TB_OUTPUTS).write_text("0.1 0.2\n")
-    with pytest.raises(InvalidArgument, match=r"^'.*tb_output_predictions\.dat' has 2 values per line; the model's outputs have 5$"):
+    with pytest.raises(
+        InvalidArgument,
+        match=r"^'.*tb_output_predictions\.dat' has 2 values per line; the model's outputs have 5$",
+    ):
         read_tb_data(tmp_path, model)

@@ -1,12 +1,16 @@
 """``CsimBackend``: the csim implementation of :class:`fwparity._backend.Backend`.
 
 What C++ runs is chosen when the backend is made: an existing hls4ml project directory or a csim manifest
-(``project=...``, the build under test), or, by default, HLS C++ that :mod:`fwparity.csim.emit` writes from the
-model on the installed hls4ml's nnet_utils. Inputs and outputs are matched to the top's arrays in order (hls4ml
+(``project=...``, the build under test), or, by default, HLS C++ that :mod:`fwparity.csim.emit` writes from
+the
+model on the installed hls4ml's nnet_utils. Inputs and outputs are matched to the top's arrays in order
+(hls4ml
 writes them in model order) and checked by size.
 
-Worker processes are expensive to start (~0.2 s) and a library is loaded once per worker, so runners are kept in a
-small process-wide pool keyed by library and options and closed at interpreter exit. The backend object itself holds
+Worker processes are expensive to start (~0.2 s) and a library is loaded once per worker, so runners are kept
+in a
+small process-wide pool keyed by library and options and closed at interpreter exit. The backend object itself
+holds
 only its configuration (DESIGN.md principle 3).
 """
 
@@ -50,7 +54,9 @@ def build_for(
     flags: Sequence[str] | None = None,
     trace: bool = True,
 ) -> CsimLibrary:
-    """The csim library for ``project`` (hls4ml directory or ``.toml`` manifest), or emitted from ``model``."""
+    """The csim library for ``project`` (hls4ml directory or ``.toml`` manifest), or emitted from
+    ``model``.
+    """
     if project is not None:
         path = Path(project)
         if path.suffix == ".toml":
@@ -73,7 +79,8 @@ class CsimBackend(Backend):
     Parameters
     ----------
     project : path, optional
-        An hls4ml project directory or a csim manifest (``.toml``) to run instead of C++ emitted from the model.
+        An hls4ml project directory or a csim manifest (``.toml``) to run instead of C++ emitted from the
+        model.
     workers : int
         Worker processes per library (default 2); 0 runs in this process (no crash safety).
     timeout : float
@@ -113,7 +120,9 @@ class CsimBackend(Backend):
         return runner
 
     def run(self, model: Model, inputs_raw: Mapping[str, np.ndarray], *, trace: bool = False) -> RunResult:
-        """Run ``model``'s C++ on ``{input name: raw (N, *shape)}``; see :class:`fwparity._backend.Backend`."""
+        """Run ``model``'s C++ on ``{input name: raw (N, *shape)}``; see
+        :class:`fwparity._backend.Backend`.
+        """
         t0 = time.perf_counter()
         library = build_for(model, self._project, flags=self._flags)
         runner = self._runner(library)
@@ -121,20 +130,22 @@ class CsimBackend(Backend):
         out_ports = [p for p in runner.ports if p.direction == "out"]
         if len(in_ports) != len(model.inputs) or len(out_ports) != len(model.outputs):
             raise SimulationError(
-                f"The C++ top {library.signature.function!r} has {len(in_ports)} inputs and {len(out_ports)} outputs; "
+                f"The C++ top {library.signature.function!r} has {len(in_ports)} inputs and "
+                f"{len(out_ports)} outputs; "
                 f"model {model.name!r} has {len(model.inputs)} and {len(model.outputs)}"
             )
         unknown = sorted(set(inputs_raw) - {t.name for t in model.inputs})
         if unknown:
             raise InvalidArgument(f"inputs_raw has {unknown!r}, which are not inputs of model {model.name!r}")
         feed = {}
-        for tensor, port in zip(model.inputs, in_ports):
+        for tensor, port in zip(model.inputs, in_ports, strict=True):
             if tensor.name not in inputs_raw:
                 raise InvalidArgument(f"inputs_raw lacks input {tensor.name!r} of model {model.name!r}")
             size = int(np.prod(tensor.shape, dtype=np.int64))
             if size != port.size:
                 raise SimulationError(
-                    f"Model input {tensor.name!r} has {size} elements but top argument {port.name!r} has {port.size}"
+                    f"Model input {tensor.name!r} has {size} elements but top argument {port.name!r} has "
+                    f"{port.size}"
                 )
             a = np.asarray(inputs_raw[tensor.name])
             if a.dtype.kind == "f":
@@ -146,7 +157,7 @@ class CsimBackend(Backend):
         result = runner.run(feed, trace=trace, batch_size=self._batch_size)
         outputs = {}
         shapes = _output_shapes(model)
-        for name, port in zip(model.outputs, out_ports):
+        for name, port in zip(model.outputs, out_ports, strict=True):
             raw = result.outputs[port.name]
             outputs[name] = raw.reshape((raw.shape[0], *shapes.get(name, (port.size,))))
         traced = {}

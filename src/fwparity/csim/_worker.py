@@ -1,12 +1,14 @@
 """Child process that owns one loaded csim library (run as a script by :mod:`fwparity.csim.runner`).
 
 It is a script, not a module of the package, so starting it imports only numpy and the standard library (fast
-spawns), and a crash of the C++ (segfault, abort, ``exit(1)`` from a missing weights file, an endless loop) kills
+spawns), and a crash of the C++ (segfault, abort, ``exit(1)`` from a missing weights file, an endless loop)
+kills
 only this process. The library is loaded once and serves every batch until the parent says stop.
 
 Protocol over two pipes (``multiprocessing.connection.Connection`` on raw fds, pickled messages):
 parent -> child ``("run", n, [input buffers], want_trace)`` or ``("stop",)``; child -> parent first
-``("ready", info)`` then ``("ok", [output buffers], [trace buffers or None])`` per run. The index of the vector being
+``("ready", info)`` then ``("ok", [output buffers], [trace buffers or None])`` per run. The index of the
+vector being
 computed lives in an 8-byte shared file mapping, which the parent reads after a crash.
 """
 
@@ -37,33 +39,48 @@ def _buffer(np: Any, n: int, info: list[int]) -> Any:
 
 
 class Loaded:
-    """A loaded bridge library: its self-description and a raw-bit run call (shared by the worker and in-process use)."""
+    """A loaded bridge library: its self-description and a raw-bit run call (shared by the worker and
+    in-process use).
+    """
 
     def __init__(self, lib: Any) -> None:
         self.lib = lib
         lib.fwp_port_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
         lib.fwp_trace_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
         lib.fwp_trace_name.restype = ctypes.c_char_p
-        lib.fwp_run.argtypes = [ctypes.c_longlong, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+        lib.fwp_run.argtypes = [
+            ctypes.c_longlong,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ]
         lib.fwp_run.restype = ctypes.c_int
         self.ports = [_describe(lib.fwp_port_info, k) for k in range(lib.fwp_n_ports())]
         self.traces = [
-            (lib.fwp_trace_name(k).decode(), _describe(lib.fwp_trace_info, k)) for k in range(lib.fwp_n_traces())
+            (lib.fwp_trace_name(k).decode(), _describe(lib.fwp_trace_info, k))
+            for k in range(lib.fwp_n_traces())
         ]
         self.abi = lib.fwp_abi_version()
 
     def info(self) -> dict[str, Any]:
         return {"abi": self.abi, "ports": self.ports, "traces": self.traces}
 
-    def run(self, n: int, inputs: list[Any], want_trace: bool, directions: list[str], progress_ptr: int | None) -> Any:
+    def run(
+        self, n: int, inputs: list[Any], want_trace: bool, directions: list[str], progress_ptr: int | None
+    ) -> Any:
         import numpy as np
 
-        out_infos = [info for info, d in zip(self.ports, directions) if d == "out"]
+        out_infos = [info for info, d in zip(self.ports, directions, strict=True) if d == "out"]
         outputs = [_buffer(np, n, info) for info in out_infos]
         in_arr = (ctypes.c_void_p * max(1, len(inputs)))(*[a.ctypes.data for a in inputs])
         out_arr = (ctypes.c_void_p * max(1, len(outputs)))(*[a.ctypes.data for a in outputs])
         trace_bufs = [_buffer(np, n, info) for _, info in self.traces] if want_trace else []
-        tr_arr = (ctypes.c_void_p * max(1, len(trace_bufs)))(*[a.ctypes.data for a in trace_bufs]) if trace_bufs else None
+        tr_arr = (
+            (ctypes.c_void_p * max(1, len(trace_bufs)))(*[a.ctypes.data for a in trace_bufs])
+            if trace_bufs
+            else None
+        )
         rc = self.lib.fwp_run(n, in_arr, out_arr, tr_arr, progress_ptr)
         return ("ok", rc, outputs, trace_bufs)
 

@@ -1,19 +1,27 @@
 """Raw-bit batched bridge: C++ ``extern "C"`` entry points around an HLS top function.
 
-hls4ml's own bridge converts every element through ``float``/``double`` and is called once per vector from Python
-(hls4ml-layers.md section 1). fwparity's bridge instead takes the raw bits of a whole batch, sets each element with a
-range assignment (no quantisation, no double), calls the top once per vector inside one C loop, and reads the outputs
-back as raw bits. Widths up to 63 bits travel as sign-extended ``int64`` (one per element); wider types travel as
+hls4ml's own bridge converts every element through ``float``/``double`` and is called once per vector from
+Python
+(hls4ml-layers.md section 1). fwparity's bridge instead takes the raw bits of a whole batch, sets each element
+with a
+range assignment (no quantisation, no double), calls the top once per vector inside one C loop, and reads the
+outputs
+back as raw bits. Widths up to 63 bits travel as sign-extended ``int64`` (one per element); wider types travel
+as
 ``ceil(W/64)`` little-endian ``uint64`` words per element, so nothing is ever rounded or wrapped on the way.
 
 The generated library exports (C ABI, version 1):
 
 - ``int fwp_abi_version()``
-- ``int fwp_n_ports()`` / ``void fwp_port_info(int k, long long info[8])``: size, W, I, signed, Q, O, N, is_int of
+- ``int fwp_n_ports()`` / ``void fwp_port_info(int k, long long info[8])``: size, W, I, signed, Q, O, N,
+is_int of
   argument k, read from the compiler's view of the type.
-- ``int fwp_n_traces()`` / ``void fwp_trace_info(int k, long long info[8])`` / ``const char* fwp_trace_name(int k)``
-- ``int fwp_run(long long n, void** inputs, void** outputs, void** traces, long long* progress)``: runs n vectors;
-  ``progress`` (shared memory in the runner) holds the index of the vector being computed, so a crash can be named.
+- ``int fwp_n_traces()`` / ``void fwp_trace_info(int k, long long info[8])`` / ``const char*
+fwp_trace_name(int k)``
+- ``int fwp_run(long long n, void** inputs, void** outputs, void** traces, long long* progress)``: runs n
+vectors;
+  ``progress`` (shared memory in the runner) holds the index of the vector being computed, so a crash can be
+  named.
 """
 
 from __future__ import annotations
@@ -37,8 +45,10 @@ _IDENT = re.compile(r"^[A-Za-z_]\w*$")
 class Port:
     """One array argument of an HLS top function.
 
-    ``ctype`` is the C++ spelling used to declare the array in the bridge (a typedef such as ``input_t`` for an
-    hls4ml project, or an ``ap_fixed<...>`` spelling); ``type`` is the matching FixedType when known up front (a
+    ``ctype`` is the C++ spelling used to declare the array in the bridge (a typedef such as ``input_t`` for
+    an
+    hls4ml project, or an ``ap_fixed<...>`` spelling); ``type`` is the matching FixedType when known up front
+    (a
     manifest) or ``None`` when it is read back from the compiled library (a wrapped project).
     """
 
@@ -53,9 +63,13 @@ class Port:
         if not _IDENT.match(self.name):
             raise InvalidArgument(f"Port name must be a C identifier, not name={self.name!r}")
         if self.direction not in ("in", "out"):
-            raise InvalidArgument(f"Port {self.name!r} has direction={self.direction!r}; expected 'in' or 'out'")
+            raise InvalidArgument(
+                f"Port {self.name!r} has direction={self.direction!r}; expected 'in' or 'out'"
+            )
         if not isinstance(self.size, int) or self.size < 1:
-            raise InvalidArgument(f"Port {self.name!r} needs a positive element count, not size={self.size!r}")
+            raise InvalidArgument(
+                f"Port {self.name!r} needs a positive element count, not size={self.size!r}"
+            )
         if not self.shape:
             object.__setattr__(self, "shape", (self.size,))
         n = 1
@@ -94,7 +108,9 @@ class TopSignature:
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise InvalidArgument(f"Top {self.function!r} has duplicate argument names {dup!r}")
-        if not any(p.direction == "in" for p in self.args) or not any(p.direction == "out" for p in self.args):
+        if not any(p.direction == "in" for p in self.args) or not any(
+            p.direction == "out" for p in self.args
+        ):
             raise InvalidArgument(f"Top {self.function!r} needs at least one input and one output array")
 
     @property
@@ -107,7 +123,9 @@ class TopSignature:
 
 
 def raw_header_source() -> str:
-    """The text of ``fwp_raw.h`` (shipped as package data), passed to the build as a source so it is in the key."""
+    """The text of ``fwp_raw.h`` (shipped as package data), passed to the build as a source so it is in the
+    key.
+    """
     return (Path(__file__).parent / "cpp" / "fwp_raw.h").read_text()
 
 
@@ -115,16 +133,20 @@ def _qualified(sig: TopSignature) -> str:
     return f"{sig.namespace}::{sig.function}" if sig.namespace else sig.function
 
 
-def generate_bridge(sig: TopSignature, *, define_trace_globals: bool = True, hls4ml_globals: bool = False) -> str:
+def generate_bridge(
+    sig: TopSignature, *, define_trace_globals: bool = True, hls4ml_globals: bool = False
+) -> str:
     """Return the C++ source of the raw-bit bridge for ``sig``.
 
     ``define_trace_globals`` defines ``fwp::trace_ptrs``/``trace_vector`` here (one definition per library).
-    ``hls4ml_globals`` also defines the ``nnet::trace_enabled`` family that hls4ml's own bridge would have defined,
+    ``hls4ml_globals`` also defines the ``nnet::trace_enabled`` family that hls4ml's own bridge would have
+    defined,
     because a top written with ``TraceOutput`` references them.
 
     Examples
     --------
-    >>> sig = TopSignature("top", (Port("x", "ap_fixed<8,3>", 4), Port("y", "ap_fixed<8,3>", 1, "out")), "top.h")
+    >>> sig = TopSignature("top", (Port("x", "ap_fixed<8,3>", 4), Port("y", "ap_fixed<8,3>", 1, "out")),
+    ...                "top.h")
     >>> src = generate_bridge(sig)
     >>> "fwp::set_raw(a0[e], inputs[0], v * 4 + e);" in src and 'extern "C"' in src
     True
@@ -169,7 +191,10 @@ def generate_bridge(sig: TopSignature, *, define_trace_globals: bool = True, hls
             "void fwp_trace_info(int, long long *info) { info[0] = -1; }",
             'const char *fwp_trace_name(int) { return ""; }',
         ]
-    lines.append("int fwp_run(long long n, void **inputs, void **outputs, void **traces, volatile long long *progress) {")
+    lines.append(
+        "int fwp_run(long long n, void **inputs, void **outputs, void **traces, volatile long long "
+        "*progress) {"
+    )
     lines.append("    fwp::trace_ptrs = traces;")
     lines.append("    for (long long v = 0; v < n; ++v) {")
     lines.append("        if (progress) *progress = v;")
@@ -180,7 +205,10 @@ def generate_bridge(sig: TopSignature, *, define_trace_globals: bool = True, hls
         if p.direction == "in":
             var = f"a{i_in}"
             lines.append(f"        {p.ctype} {var}[{p.size}];")
-            lines.append(f"        for (long long e = 0; e < {p.size}; ++e) fwp::set_raw({var}[e], inputs[{i_in}], v * {p.size} + e);")
+            lines.append(
+                f"        for (long long e = 0; e < {p.size}; ++e) fwp::set_raw({var}[e], inputs[{i_in}], v "
+                f"* {p.size} + e);"
+            )
             i_in += 1
         else:
             var = f"b{i_out}"
@@ -193,7 +221,10 @@ def generate_bridge(sig: TopSignature, *, define_trace_globals: bool = True, hls
     i_out = 0
     for p in sig.args:
         if p.direction == "out":
-            lines.append(f"        for (long long e = 0; e < {p.size}; ++e) fwp::get_raw(b{i_out}[e], outputs[{i_out}], v * {p.size} + e);")
+            lines.append(
+                f"        for (long long e = 0; e < {p.size}; ++e) fwp::get_raw(b{i_out}[e], "
+                f"outputs[{i_out}], v * {p.size} + e);"
+            )
             i_out += 1
     lines.append("    }")
     lines.append("    fwp::trace_ptrs = nullptr;")
@@ -205,7 +236,9 @@ def generate_bridge(sig: TopSignature, *, define_trace_globals: bool = True, hls
 
 
 def trace_info_source(traces: Sequence[TracePoint], namespace: str | None = None) -> str:
-    """C++ appended to an instrumented top: describes each trace buffer with the types visible in that unit."""
+    """C++ appended to an instrumented top: describes each trace buffer with the types visible in that
+    unit.
+    """
     lines = [f"using namespace {namespace};"] if namespace else []
     lines += ['extern "C" {', f"int fwp_n_traces() {{ return {len(traces)}; }}"]
     lines.append("void fwp_trace_info(int k, long long *info) {")

@@ -1,7 +1,10 @@
-"""Compiling a csim library: the bridge plus the user's (or fwparity's) HLS C++, through the content-hash cache.
+"""Compiling a csim library: the bridge plus the user's (or fwparity's) HLS C++, through the content-hash
+cache.
 
-Every compile goes through :mod:`fwparity._build` (key = sources, flags, include contents, compiler version), so a
-warm start never runs g++. Compiler errors are re-pointed from the cache copies back to the user's files, so the
+Every compile goes through :mod:`fwparity._build` (key = sources, flags, include contents, compiler version),
+so a
+warm start never runs g++. Compiler errors are re-pointed from the cache copies back to the user's files, so
+the
 message shows ``myproject.cpp:42: error ...`` where the user can open it.
 """
 
@@ -26,7 +29,9 @@ DEFAULT_FLAGS: tuple[str, ...] = ("-O3", "-std=c++17")
 
 @dataclass(frozen=True)
 class CsimLibrary:
-    """A built csim shared library and the signature its bridge was generated for (an artefact, not a handle)."""
+    """A built csim shared library and the signature its bridge was generated for (an artefact, not a
+    handle).
+    """
 
     path: Path
     signature: TopSignature
@@ -34,13 +39,15 @@ class CsimLibrary:
     sources: tuple[str, ...] = field(default=())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _no_gnu_unique(compiler: str) -> tuple[str, ...]:
     """``-fno-gnu-unique`` when the compiler has it (GCC).
 
     GCC gives static locals of inline/template functions (nnet_utils' activation tables, hls4ml's
-    ``static bool initialized``) STB_GNU_UNIQUE binding, which the dynamic loader unifies across the whole process
-    even under RTLD_LOCAL: two models loaded side by side would share one table. hls4ml's build_lib.sh adds the
+    ``static bool initialized``) STB_GNU_UNIQUE binding, which the dynamic loader unifies across the whole
+    process
+    even under RTLD_LOCAL: two models loaded side by side would share one table. hls4ml's build_lib.sh adds
+    the
     same flag for the same reason.
     """
     try:
@@ -90,7 +97,8 @@ def build_csim_library(
     signature : TopSignature
         The top to wrap; its ``header`` must be reachable from ``sources`` or ``include_dirs``.
     sources : mapping of file name to text
-        The HLS C++ to compile with the bridge (``.cpp`` files are compiled; headers are only written next to them).
+        The HLS C++ to compile with the bridge (``.cpp`` files are compiled; headers are only written next to
+        them).
     include_dirs : sequence of Path
         Extra ``-I`` directories, searched after the sources' own directory.
     flags : sequence of str, optional
@@ -133,7 +141,11 @@ def build_csim_library(
     build = _build_module()
     try:
         path = build.build_shared_library(
-            all_sources, flags=tuple(all_flags), include_dirs=includes, extra_inputs=extra_inputs, tag=signature.function
+            all_sources,
+            flags=tuple(all_flags),
+            include_dirs=includes,
+            extra_inputs=extra_inputs,
+            tag=signature.function,
         )
     except BuildError as exc:
         raise BuildError(_remap_error(str(exc), source_paths or {})) from None

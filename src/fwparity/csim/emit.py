@@ -1,16 +1,21 @@
 """Emit HLS C++ for a fwparity :class:`~fwparity.model.Model` on the installed hls4ml's nnet_utils templates.
 
 The output is what hls4ml's Vivado/Vitis writer produces for io_parallel + Latency (``defines.h`` typedefs,
-``parameters.h`` config structs shaped like hls4ml's, a top .cpp calling ``nnet::dense``/``nnet::relu``/...), with
+``parameters.h`` config structs shaped like hls4ml's, a top .cpp calling ``nnet::dense``/``nnet::relu``/...),
+with
 one deliberate difference: weights are initialisers in raw-bit form, set element by element with a range
 assignment at load time. So the C++ holds exactly the model's raw weights (no decimal text, no ``strtod``, no
-``ap_fixed(double)``), csim needs neither Keras nor a weights directory, and fuzzing reaches real nnet_utils code.
+``ap_fixed(double)``), csim needs neither Keras nor a weights directory, and fuzzing reaches real nnet_utils
+code.
 
-The top is always instrumented: each layer's output is offered to the raw-bit trace (a null check per layer when
+The top is always instrumented: each layer's output is offered to the raw-bit trace (a null check per layer
+when
 tracing is off).
 
-Supported layer kinds: dense, relu, linear, sigmoid, tanh, softmax, batchnorm, add, subtract, multiply, average,
-maximum, minimum, concatenate, flatten, reshape. Anything else raises :class:`~fwparity.errors.UnsupportedLayer`.
+Supported layer kinds: dense, relu, linear, sigmoid, tanh, softmax, batchnorm, add, subtract, multiply,
+average,
+maximum, minimum, concatenate, flatten, reshape. Anything else raises
+:class:`~fwparity.errors.UnsupportedLayer`.
 """
 
 from __future__ import annotations
@@ -35,7 +40,9 @@ __all__ = ["EmittedProject", "emit_model", "build_model", "SUPPORTED_KINDS"]
 TOP = "fwp_top"
 _ACTIVATIONS = {"relu": "relu", "linear": "linear", "sigmoid": "sigmoid", "tanh": "tanh"}
 _MERGES = {"add", "subtract", "multiply", "average", "maximum", "minimum"}
-SUPPORTED_KINDS = frozenset({"dense", "softmax", "batchnorm", "concatenate", "flatten", "reshape"} | set(_ACTIVATIONS) | _MERGES)
+SUPPORTED_KINDS = frozenset(
+    {"dense", "softmax", "batchnorm", "concatenate", "flatten", "reshape"} | set(_ACTIVATIONS) | _MERGES
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,9 @@ def _size(shape: Sequence[int]) -> int:
 
 
 def _raw_initialiser(values: np.ndarray, width: int) -> tuple[str, str]:
-    """(C element type, initialiser body) holding raw codes exactly: int64 per element, or uint64 words when wide."""
+    """(C element type, initialiser body) holding raw codes exactly: int64 per element, or uint64 words when
+    wide.
+    """
     flat = [int(v) for v in np.asarray(values).reshape(-1).tolist()]
     if width <= 63:
         return "int64_t", ", ".join(f"{v}LL" for v in flat)
@@ -103,7 +112,9 @@ class _Writer:
         ins = list(layer.inputs)
         for t in ins:
             if t not in self.tensor_type:
-                raise UnsupportedLayer(f"Layer {name!r} reads {t!r}, which no earlier layer or input produces")
+                raise UnsupportedLayer(
+                    f"Layer {name!r} reads {t!r}, which no earlier layer or input produces"
+                )
         res_t = self.typedef(f"{lid}_result_t", layer.types["result"])
         out_var = f"{lid}_out"
         n_out = _size(layer.shape)
@@ -123,7 +134,9 @@ class _Writer:
             self.weight(f"b_{lid}", b_t, np.asarray(layer.weights["bias"]), layer.types["bias"].width)
             strategy = str(opts.get("strategy", "latency")).lower()
             if strategy != "latency":
-                raise UnsupportedLayer(f"Layer {name!r}: emit writes the Latency strategy only, not strategy={strategy!r}")
+                raise UnsupportedLayer(
+                    f"Layer {name!r}: emit writes the Latency strategy only, not strategy={strategy!r}"
+                )
             self.configs.append(
                 f"struct {cfg} : nnet::dense_config {{\n"
                 f"    static const unsigned n_in = {n_in_w};\n"
@@ -133,7 +146,8 @@ class _Writer:
                 "    static const unsigned reuse_factor = 1;\n"
                 "    static const unsigned n_zeros = 0;\n"
                 f"    static const unsigned n_nonzeros = {n_in_w * n_out_w};\n"
-                "    static const unsigned multiplier_limit = DIV_ROUNDUP(n_in * n_out, reuse_factor) - n_zeros / reuse_factor;\n"
+                "    static const unsigned multiplier_limit = DIV_ROUNDUP(n_in * n_out, reuse_factor) - "
+                "n_zeros / reuse_factor;\n"
                 "    static const bool store_weights_in_bram = false;\n"
                 f"    typedef {a_t} accum_t;\n"
                 f"    typedef {b_t} bias_t;\n"
@@ -145,7 +159,9 @@ class _Writer:
                 "    using product = nnet::product::mult<x_T, y_T>;\n"
                 "};\n"
             )
-            self.body.append(f"    nnet::dense<{in_t}, {res_t}, {cfg}>({in_v}, {out_var}, w_{lid}, b_{lid}); // {name}")
+            self.body.append(
+                f"    nnet::dense<{in_t}, {res_t}, {cfg}>({in_v}, {out_var}, w_{lid}, b_{lid}); // {name}"
+            )
         elif kind in _ACTIVATIONS:
             table = layer.types.get("table", "ap_fixed<18,8>")
             tab_t = self.typedef(f"{lid}_table_t", table)
@@ -175,7 +191,8 @@ class _Writer:
             self.configs.append(
                 f"struct {cfg} : nnet::activ_config {{\n"
                 f"    static const unsigned n_in = {n_in};\n"
-                f"    static const unsigned n_slice = {int(opts.get('n_slice', n_in // n_inner // n_outer))};\n"
+                f"    static const unsigned n_slice = "
+                f"{int(opts.get('n_slice', n_in // n_inner // n_outer))};\n"
                 f"    static const unsigned n_outer = {n_outer};\n"
                 f"    static const unsigned n_inner = {n_inner};\n"
                 "    static const unsigned parallelization_factor = -1;\n"
@@ -185,7 +202,8 @@ class _Writer:
                 "    static const unsigned io_type = nnet::io_parallel;\n"
                 "    static const unsigned reuse_factor = 1;\n"
                 f"    static const unsigned axis = {int(opts.get('axis', -1))};\n"
-                f"    static const nnet::softmax_implementation implementation = nnet::softmax_implementation::{impl};\n"
+                f"    static const nnet::softmax_implementation implementation = "
+                f"nnet::softmax_implementation::{impl};\n"
                 f"    static constexpr float exp_scale = {float(opts.get('exp_scale', 1.0))!r};\n"
                 f"    typedef {names['exp_table']} exp_table_t;\n"
                 f"    typedef {names['inv_table']} inv_table_t;\n"
@@ -218,10 +236,14 @@ class _Writer:
                 "    using product = nnet::product::mult<x_T, y_T>;\n"
                 "};\n"
             )
-            self.body.append(f"    nnet::normalize<{in_t}, {res_t}, {cfg}>({in_v}, {out_var}, s_{lid}, b_{lid}); // {name}")
+            self.body.append(
+                f"    nnet::normalize<{in_t}, {res_t}, {cfg}>({in_v}, {out_var}, s_{lid}, b_{lid}); // {name}"
+            )
         elif kind in _MERGES or kind == "concatenate":
             if len(ins) != 2:
-                raise UnsupportedLayer(f"Layer {name!r} ({kind}) has {len(ins)} inputs; the nnet_merge templates take 2")
+                raise UnsupportedLayer(
+                    f"Layer {name!r} ({kind}) has {len(ins)} inputs; the nnet_merge templates take 2"
+                )
             in2_t, in2_v = self.tensor_type[ins[1]], self.tensor_var[ins[1]]
             if kind == "concatenate":
                 s1, s2 = self.tensor_shape[ins[0]], self.tensor_shape[ins[1]]
@@ -231,8 +253,13 @@ class _Writer:
                 axis = int(opts.get("axis", -1))
                 dims = "".join(
                     f"    static const unsigned n_elem1_{i} = {s1[i] if i < rank else 0};\n" for i in range(3)
-                ) + "".join(f"    static const unsigned n_elem2_{i} = {s2[i] if i < rank else 0};\n" for i in range(3))
-                self.configs.append(f"struct {cfg} : nnet::concat_config {{\n{dims}\n    static const int axis = {axis};\n}};\n")
+                ) + "".join(
+                    f"    static const unsigned n_elem2_{i} = {s2[i] if i < rank else 0};\n" for i in range(3)
+                )
+                self.configs.append(
+                    f"struct {cfg} : nnet::concat_config "
+                    f"{{\n{dims}\n    static const int axis = {axis};\n}};\n"
+                )
                 fn = f"concatenate{rank}d"
             else:
                 n1, n2 = n_in, _size(self.tensor_shape[ins[1]])
@@ -245,7 +272,9 @@ class _Writer:
                     "};\n"
                 )
                 fn = kind
-            self.body.append(f"    nnet::{fn}<{in_t}, {in2_t}, {res_t}, {cfg}>({in_v}, {in2_v}, {out_var}); // {name}")
+            self.body.append(
+                f"    nnet::{fn}<{in_t}, {in2_t}, {res_t}, {cfg}>({in_v}, {in2_v}, {out_var}); // {name}"
+            )
         else:  # flatten / reshape: hls4ml aliases the array; a same-type copy is the same values
             self.body.append(f"    for (int i = 0; i < {n_out}; ++i) {out_var}[i] = {in_v}[i]; // {name}")
         self.body.append(f"    fwp::trace_store({len(self.traces)}, {out_var}, {n_out});")
@@ -337,7 +366,8 @@ def emit_model(model: Model) -> EmittedProject:
     )
     top = "\n".join(
         [
-            f"// Generated by fwparity.csim.emit from model {model.name!r}. Weights are raw bits, set exactly.",
+            f"// Generated by fwparity.csim.emit from model {model.name!r}. Weights are raw bits, set "
+            f"exactly.",
             '#include "fwp_raw.h"',
             f'#include "{TOP}.h"',
             '#include "parameters.h"',

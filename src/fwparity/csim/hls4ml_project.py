@@ -1,14 +1,20 @@
 """Wrapping an existing hls4ml project directory (Vivado/Vitis writer layout, io_parallel) for raw-bit csim.
 
-The project is compiled with ITS OWN bundled headers (``firmware/ap_types``, ``firmware/nnet_utils``), because the
-point is to test the C++ the user will synthesise, and an older project's nnet_utils differs from the installed
-hls4ml's. ``WEIGHTS_DIR`` is defined as hls4ml's build_lib.sh does, so the top reads its weights from the project.
-The user's files are never modified: a traced build compiles an instrumented copy of the top .cpp, which lives only
-in the build cache and copies every layer's output array into trace buffers as raw bits, so a comparison can name
+The project is compiled with ITS OWN bundled headers (``firmware/ap_types``, ``firmware/nnet_utils``), because
+the
+point is to test the C++ the user will synthesise, and an older project's nnet_utils differs from the
+installed
+hls4ml's. ``WEIGHTS_DIR`` is defined as hls4ml's build_lib.sh does, so the top reads its weights from the
+project.
+The user's files are never modified: a traced build compiles an instrumented copy of the top .cpp, which lives
+only
+in the build cache and copies every layer's output array into trace buffers as raw bits, so a comparison can
+name
 the first layer that diverges.
 
 The top signature comes from ``firmware/<name>.h``; which arguments are inputs and which outputs comes from
-``<name>_bridge.cpp`` (hls4ml's ``convert_data`` calls); array sizes may be literals or ``#define``\\ s from the
+``<name>_bridge.cpp`` (hls4ml's ``convert_data`` calls); array sizes may be literals or ``#define``\\ s from
+the
 firmware headers. The importer in :mod:`fwparity.model` reads the same project for the reference model.
 """
 
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,7 +63,8 @@ def _project_name(root: Path) -> str:
     if len(bridges) == 1:
         return bridges[0].name[: -len("_bridge.cpp")]
     raise FormatError(
-        f"{str(root)!r} is not an hls4ml project: no build_lib.sh PROJECT=, hls4ml_config.yml ProjectName or single "
+        f"{str(root)!r} is not an hls4ml project: no build_lib.sh PROJECT=, hls4ml_config.yml ProjectName "
+        f"or single "
         "*_bridge.cpp names the top"
     )
 
@@ -65,7 +73,9 @@ def _defines(firmware: Path) -> dict[str, int]:
     """Integer ``#define``s of the firmware headers (hls4ml writes array sizes as N_INPUT_1_1 etc.)."""
     out: dict[str, int] = {}
     for h in sorted(firmware.glob("*.h")):
-        for m in re.finditer(r"^\s*#define\s+(\w+)\s+\(?\s*(\d+)\s*\)?\s*$", h.read_text(errors="replace"), re.M):
+        for m in re.finditer(
+            r"^\s*#define\s+(\w+)\s+\(?\s*(\d+)\s*\)?\s*$", h.read_text(errors="replace"), re.M
+        ):
             out[m.group(1)] = int(m.group(2))
     return out
 
@@ -101,14 +111,19 @@ def _parse_signature(name: str, header: Path, bridge: Path | None, defines: dict
     inputs: set[str] = set()
     if bridge is not None and bridge.is_file():
         btext = bridge.read_text()
-        inputs = set(re.findall(r"convert_data<\s*\w+\s*,\s*\w+\s*,\s*\w+\s*>\(\s*(\w+)\s*,\s*\1_ap\s*\)", btext))
-        outputs = set(re.findall(r"convert_data<\s*\w+\s*,\s*\w+\s*,\s*\w+\s*>\(\s*(\w+)_ap\s*,\s*\1\s*\)", btext))
+        inputs = set(
+            re.findall(r"convert_data<\s*\w+\s*,\s*\w+\s*,\s*\w+\s*>\(\s*(\w+)\s*,\s*\1_ap\s*\)", btext)
+        )
+        outputs = set(
+            re.findall(r"convert_data<\s*\w+\s*,\s*\w+\s*,\s*\w+\s*>\(\s*(\w+)_ap\s*,\s*\1\s*\)", btext)
+        )
     args = []
     for i, p in enumerate(params):
         pm = re.fullmatch(r"([\w:<>, ]+?)\s+(\w+)\s*\[\s*([^\]]+)\]", p)
         if not pm:
             raise FormatError(
-                f"{str(header)!r}: argument {p!r} of {name} is not an array 'type name[size]' (io_parallel only)"
+                f"{str(header)!r}: argument {p!r} of {name} is not an array 'type name[size]' (io_parallel "
+                f"only)"
             )
         ctype, var, size = pm.group(1).strip(), pm.group(2), _size(pm.group(3), defines, str(header))
         if outputs or inputs:
@@ -141,14 +156,19 @@ def find_hls4ml_project(path: str | os.PathLike[str]) -> Hls4mlProject:
 
 
 _DECL = re.compile(r"^\s*([\w:]+(?:<[^;]*?>)?)\s+(\w+)\s*\[\s*([^\]]+)\]\s*;", re.M)
-_CALL = re.compile(r"^(?P<indent>[ \t]*)(?P<stmt>[^\n;]*\((?P<args>[^;]*)\)\s*;)\s*//\s*(?P<layer>[\w.\-]+)\s*$", re.M)
-_ALIAS = re.compile(r"^(?P<indent>[ \t]*)auto\s*&\s*(?P<var>\w+)\s*=\s*(?P<src>\w+)\s*;\s*//\s*(?P<layer>[\w.\-]+)\s*$", re.M)
+_CALL = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<stmt>[^\n;]*\((?P<args>[^;]*)\)\s*;)\s*//\s*(?P<layer>[\w.\-]+)\s*$", re.M
+)
+_ALIAS = re.compile(
+    r"^(?P<indent>[ \t]*)auto\s*&\s*(?P<var>\w+)\s*=\s*(?P<src>\w+)\s*;\s*//\s*(?P<layer>[\w.\-]+)\s*$", re.M
+)
 
 
 def instrument_top(project: Hls4mlProject) -> tuple[str, tuple[TracePoint, ...]]:
     """Return the top .cpp with a raw-bit trace store after every layer, and the trace points in call order.
 
-    A layer is a statement ending in ``// <layer name>`` (how hls4ml's writer annotates each call); its output is the
+    A layer is a statement ending in ``// <layer name>`` (how hls4ml's writer annotates each call); its output
+    is the
     first array argument that no earlier statement produced.
     """
     text = project.top_source
@@ -164,7 +184,8 @@ def instrument_top(project: Hls4mlProject) -> tuple[str, tuple[TracePoint, ...]]
     inserts: list[tuple[int, str]] = []
     traces: list[TracePoint] = []
     events = sorted(
-        [(m.end(), "call", m) for m in _CALL.finditer(text)] + [(m.end(), "alias", m) for m in _ALIAS.finditer(text)],
+        [(m.end(), "call", m) for m in _CALL.finditer(text)]
+        + [(m.end(), "alias", m) for m in _ALIAS.finditer(text)],
         key=lambda e: e[0],
     )
     for end, kind, m in events:
@@ -186,7 +207,12 @@ def instrument_top(project: Hls4mlProject) -> tuple[str, tuple[TracePoint, ...]]
     out_text = text
     for pos, snippet in sorted(inserts, reverse=True):
         out_text = out_text[:pos] + snippet + out_text[pos:]
-    out_text = '#include "fwp_raw.h"\n' + out_text + "\n// fwparity trace description\n" + trace_info_source(traces, project.signature.namespace)
+    out_text = (
+        '#include "fwp_raw.h"\n'
+        + out_text
+        + "\n// fwparity trace description\n"
+        + trace_info_source(traces, project.signature.namespace)
+    )
     return out_text, tuple(traces)
 
 
@@ -194,7 +220,7 @@ def build_hls4ml_project(
     path: str | os.PathLike[str] | Hls4mlProject,
     *,
     trace: bool = True,
-    flags: list[str] | tuple[str, ...] | None = None,
+    flags: Sequence[str] | None = None,
 ) -> CsimLibrary:
     """Build the raw-bit csim library of an hls4ml project with its own headers.
 
@@ -203,7 +229,8 @@ def build_hls4ml_project(
     path : path-like or Hls4mlProject
         The project directory (the one holding ``firmware/`` and ``build_lib.sh``).
     trace : bool
-        Compile an instrumented copy of the top that can record every layer's output (the cost is one branch per
+        Compile an instrumented copy of the top that can record every layer's output (the cost is one branch
+        per
         layer when tracing is off at run time).
     flags : sequence of str, optional
         Compiler flags; default ``-O3 -std=c++17``.

@@ -1,4 +1,5 @@
-"""TOML manifests describing an existing HLS top, so any hand-written HLS C++ can be driven by the csim runner.
+"""TOML manifests describing an existing HLS top, so any hand-written HLS C++ can be driven by the csim
+runner.
 
 A manifest names the sources, the top function and its array arguments with their ap types and shapes::
 
@@ -23,7 +24,8 @@ A manifest names the sources, the top function and its array arguments with thei
     type = "ap_fixed<16,6,AP_RND,AP_SAT>"
     shape = [5]
 
-Relative paths are resolved against the manifest's directory, so a manifest can live in a repository and be run
+Relative paths are resolved against the manifest's directory, so a manifest can live in a repository and be
+run
 from anywhere.
 """
 
@@ -90,7 +92,9 @@ def _canonical_ctype(text: str, where: str) -> str:
         raise FormatError(f"{where}: {exc}") from None
 
 
-def _get(table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str, default: Any = ...) -> Any:
+def _get(
+    table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str, default: Any = ...
+) -> Any:
     if key not in table:
         if default is ...:
             raise FormatError(f"{where}: missing key {key!r}")

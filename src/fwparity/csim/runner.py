@@ -1,12 +1,17 @@
 """Crash-safe batched runner for csim libraries.
 
 HLS C++ under test can segfault, abort, call ``exit(1)`` (hls4ml does when a weights file is missing) or loop
-forever. Loading it into the Python process that is validating it would turn any of those into a dead pytest run or
-CI job with no hint of which vector did it. So each library runs in worker processes (``_worker.py``, started with
+forever. Loading it into the Python process that is validating it would turn any of those into a dead pytest
+run or
+CI job with no hint of which vector did it. So each library runs in worker processes (``_worker.py``, started
+with
 the same interpreter, kept alive across batches so the library is loaded once), each batch is split across the
-workers (default two: both cores; hls4ml tops keep static weight-loading flags, so threads inside one process are
-not safe, processes are), and a dead or silent worker becomes a :class:`~fwparity.errors.SimulationError` naming
-the batch, its vector range and the vector being computed. The caller survives; the next run starts fresh workers.
+workers (default two: both cores; hls4ml tops keep static weight-loading flags, so threads inside one process
+are
+not safe, processes are), and a dead or silent worker becomes a :class:`~fwparity.errors.SimulationError`
+naming
+the batch, its vector range and the vector being computed. The caller survives; the next run starts fresh
+workers.
 """
 
 from __future__ import annotations
@@ -39,7 +44,9 @@ _WORKER = Path(__file__).with_name("_worker.py")
 
 
 def fixed_type_from_info(info: Sequence[int]) -> Any:
-    """FixedType from the compiler's description of a type (``fwp::describe``: size, W, I, S, Q, O, N, is_int)."""
+    """FixedType from the compiler's description of a type (``fwp::describe``: size, W, I, S, Q, O, N,
+    is_int).
+    """
     from ..fixed import FixedType, Overflow, Quantization
 
     _, width, iwidth, signed, q, o, n, is_int = (int(v) for v in info)
@@ -93,11 +100,14 @@ class CsimOutputs:
 
 
 def _to_wire(raw: np.ndarray, spec: PortSpec, n: int) -> np.ndarray:
-    """Raw values -> the bridge's buffer layout, refusing values the type cannot hold (they would wrap silently)."""
+    """Raw values -> the bridge's buffer layout, refusing values the type cannot hold (they would wrap
+    silently).
+    """
     flat = np.asarray(raw).reshape(n, spec.size)
     if flat.dtype.kind not in "iuO":
         raise InvalidArgument(
-            f"Input {spec.name!r} must hold raw integers, not dtype={str(flat.dtype)!r}; quantize floats first"
+            f"Input {spec.name!r} must hold raw integers, not dtype={str(flat.dtype)!r}; quantize floats "
+            f"first"
         )
     if flat.size:
         lo, hi = flat.min(), flat.max()
@@ -121,7 +131,9 @@ def _to_wire(raw: np.ndarray, spec: PortSpec, n: int) -> np.ndarray:
 
 
 def _from_wire(buf: np.ndarray, spec: PortSpec, n: int) -> np.ndarray:
-    """The bridge's buffer layout -> raw values shaped (n, *shape): int64, or exact Python ints for W >= 64."""
+    """The bridge's buffer layout -> raw values shaped (n, *shape): int64, or exact Python ints for W >=
+    64.
+    """
     if spec.width <= 63:
         return buf.reshape((n, *spec.shape))
     out = np.empty((n, spec.size), dtype=object)
@@ -149,7 +161,14 @@ class _Worker:
         res_r, res_w = os.pipe()
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, str(_WORKER), str(lib_path), str(self.progress_path), str(cmd_r), str(res_w)],
+                [
+                    sys.executable,
+                    str(_WORKER),
+                    str(lib_path),
+                    str(self.progress_path),
+                    str(cmd_r),
+                    str(res_w),
+                ],
                 pass_fds=(cmd_r, res_w),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -240,7 +259,8 @@ class _Hung(Exception):
 class CsimRunner:
     """Run a :class:`CsimLibrary` on raw-bit batches in crash-safe worker processes.
 
-    Use it as a context manager (or call :meth:`close`): the workers stay alive between :meth:`run` calls, so the
+    Use it as a context manager (or call :meth:`close`): the workers stay alive between :meth:`run` calls, so
+    the
     library is loaded, and an hls4ml top's weights are read, once.
 
     Parameters
@@ -248,8 +268,10 @@ class CsimRunner:
     library : CsimLibrary
         What :func:`build_csim_library` (or a wrapper of it) returned.
     workers : int
-        Worker processes; a batch is split evenly across them. Default 2 (both cores of a CI runner). ``0`` loads
-        the library into this process instead (private ``RTLD_LOCAL`` copy): lowest latency for small batches, but
+        Worker processes; a batch is split evenly across them. Default 2 (both cores of a CI runner). ``0``
+        loads
+        the library into this process instead (private ``RTLD_LOCAL`` copy): lowest latency for small batches,
+        but
         a crash of the C++ then takes the caller down with it.
     timeout : float
         Seconds one batch may take before the workers are killed and the batch is reported as hung.
@@ -331,17 +353,23 @@ class CsimRunner:
         if self._ports is not None:
             return
         if info["abi"] != ABI_VERSION:
-            raise SimulationError(f"Library {str(self.library.path)!r} has bridge ABI {info['abi']}, expected {ABI_VERSION}")
+            raise SimulationError(
+                f"Library {str(self.library.path)!r} has bridge ABI {info['abi']}, expected {ABI_VERSION}"
+            )
         sig_args = self.library.signature.args
         ports = []
-        for p, raw in zip(sig_args, info["ports"]):
+        for p, raw in zip(sig_args, info["ports"], strict=True):
             if raw[0] != p.size:
                 raise SimulationError(
-                    f"Port {p.name!r} has {raw[0]} elements in the compiled top but size={p.size} in the signature"
+                    f"Port {p.name!r} has {raw[0]} elements in the compiled top but size={p.size} in the "
+                    f"signature"
                 )
             ports.append(PortSpec(p.name, p.direction, p.size, p.shape, raw[1], bool(raw[3]), tuple(raw)))
         self._ports = ports
-        self._traces = [PortSpec(name, "trace", raw[0], (raw[0],), raw[1], bool(raw[3]), tuple(raw)) for name, raw in info["traces"]]
+        self._traces = [
+            PortSpec(name, "trace", raw[0], (raw[0],), raw[1], bool(raw[3]), tuple(raw))
+            for name, raw in info["traces"]
+        ]
 
     @property
     def ports(self) -> list[PortSpec]:
@@ -370,7 +398,8 @@ class CsimRunner:
         """Run every vector of ``inputs`` (raw integers, batch axis first) and return raw outputs.
 
         ``inputs`` is a mapping by input name, a sequence in argument order, or a single array for a one-input
-        top. ``batch_size`` bounds how many vectors cross to the workers at once (default: all); batch numbers in
+        top. ``batch_size`` bounds how many vectors cross to the workers at once (default: all); batch numbers
+        in
         error messages count from 0.
         """
         t0 = time.perf_counter()
@@ -379,13 +408,13 @@ class CsimRunner:
         out_ports = [p for p in ports if p.direction == "out"]
         arrays = self._inputs_by_port(inputs, in_ports)
         n = int(np.asarray(arrays[0]).shape[0]) if in_ports else 0
-        for p, a in zip(in_ports, arrays):
+        for p, a in zip(in_ports, arrays, strict=True):
             a = np.asarray(a)
             if a.shape[0] != n or int(np.prod(a.shape[1:], dtype=np.int64)) != p.size:
                 raise InvalidArgument(
                     f"Input {p.name!r} has shape {a.shape!r}; expected ({n}, {', '.join(map(str, p.shape))})"
                 )
-        wire = [_to_wire(np.asarray(a), p, n) for p, a in zip(in_ports, arrays)]
+        wire = [_to_wire(np.asarray(a), p, n) for p, a in zip(in_ports, arrays, strict=True)]
         if batch_size is None:
             batch_size = max(n, 1)
         if not isinstance(batch_size, int) or batch_size < 1:
@@ -401,12 +430,12 @@ class CsimRunner:
             for k, t in enumerate(traces):
                 trace_parts[k].append(t)
         outputs = {}
-        for p, parts in zip(out_ports, out_parts):
+        for p, parts in zip(out_ports, out_parts, strict=True):
             buf = np.concatenate(parts) if parts else _empty(p)
             outputs[p.name] = _from_wire(buf, p, n)
         traced = {}
         if trace:
-            for p, parts in zip(self.trace_points, trace_parts):
+            for p, parts in zip(self.trace_points, trace_parts, strict=True):
                 buf = np.concatenate(parts) if parts else _empty(p)
                 traced[p.name] = _from_wire(buf, p, n)
         return CsimOutputs(outputs, traced, time.perf_counter() - t0)
@@ -433,7 +462,9 @@ class CsimRunner:
     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         self._ensure_workers()
         if self._local is not None:
-            msg = self._local.run(stop - start, [np.ascontiguousarray(a[start:stop]) for a in wire], trace, directions, None)
+            msg = self._local.run(
+                stop - start, [np.ascontiguousarray(a[start:stop]) for a in wire], trace, directions, None
+            )
             return msg[2], msg[3]
         n = stop - start
         k = min(len(self._workers), max(1, n))
@@ -463,11 +494,14 @@ class CsimRunner:
                 self._kill_all()
                 where = f", stuck at vector {lo + at}" if 0 <= at < hi - lo else ""
                 raise SimulationError(
-                    f"csim timed out after {self.timeout:g} s in batch {b} (vectors {start}..{stop - 1}){where}"
+                    f"csim timed out after {self.timeout:g} s in batch {b} (vectors "
+                    f"{start}..{stop - 1}){where}"
                 ) from None
             results.append(msg)
         outs = [np.concatenate([r[2][j] for r in results]) for j in range(len(results[0][2]))]
-        traces = [np.concatenate([r[3][j] for r in results]) for j in range(len(results[0][3]))] if trace else []
+        traces = (
+            [np.concatenate([r[3][j] for r in results]) for j in range(len(results[0][3]))] if trace else []
+        )
         return outs, traces
 
 

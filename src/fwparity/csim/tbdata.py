@@ -1,13 +1,17 @@
 """hls4ml test-bench data in a project: ``tb_data/tb_input_features.dat`` and ``tb_output_predictions.dat``.
 
-A thin layer over :mod:`fwparity.vectors.dat` (which owns the format) that knows where an hls4ml project keeps the
-files and which tensors they hold. Inputs are read as raw codes of the model's input types, exactly when the text is
-on the grid. ``tb_output_predictions.dat`` usually holds the *float* predictions of the original Keras model (not
+A thin layer over :mod:`fwparity.vectors.dat` (which owns the format) that knows where an hls4ml project keeps
+the
+files and which tensors they hold. Inputs are read as raw codes of the model's input types, exactly when the
+text is
+on the grid. ``tb_output_predictions.dat`` usually holds the *float* predictions of the original Keras model
+(not
 firmware outputs), so it is returned as float64 values unless ``raw=True``.
 
 Written files carry the exact decimal expansion of every raw code, so nothing is lost in the file; note that
 hls4ml's own C++ test bench parses them with ``atof`` into ``float``, which is exact only up to 24 significant
-bits (:func:`fwparity.vectors.dat.float32_inexact` finds the values it would change). fwparity's runner passes raw
+bits (:func:`fwparity.vectors.dat.float32_inexact` finds the values it would change). fwparity's runner passes
+raw
 bits and has no such loss.
 """
 
@@ -17,7 +21,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,7 +44,7 @@ class TbData:
     predictions: dict[str, np.ndarray] | None
 
 
-def _output_tensors(model: Model) -> list[object]:
+def _output_tensors(model: Model) -> list[Any]:
     from ..model import Tensor
 
     shapes = {layer.name: layer for layer in model.layers}
@@ -52,7 +56,11 @@ def _output_tensors(model: Model) -> list[object]:
 
 
 def read_tb_data(
-    project: str | os.PathLike[str], model: Model | None = None, *, raw: bool = False, tb_float32: bool = False
+    project: str | os.PathLike[str],
+    model: Model | None = None,
+    *,
+    raw: bool = False,
+    tb_float32: bool = False,
 ) -> TbData:
     """Read a project's tb_data files.
 
@@ -63,7 +71,8 @@ def read_tb_data(
     model : Model, optional
         Supplies the tensors (names, shapes, types); default ``fwparity.load_model(project)``.
     raw : bool
-        Return predictions as raw codes of the output types (quantized like ``result_t(double)``) instead of floats.
+        Return predictions as raw codes of the output types (quantized like ``result_t(double)``) instead of
+        floats.
     tb_float32 : bool
         Quantize inputs exactly like hls4ml's C++ test bench (``input_t(float(atof(text)))``).
     """
@@ -83,7 +92,7 @@ def read_tb_data(
             predictions = read_dat_tensors(path, tensors)
         else:
             values = read_dat(path)
-            total = sum(int(np.prod(t.shape, dtype=np.int64)) for t in tensors)  # type: ignore[attr-defined]
+            total = sum(int(np.prod(t.shape, dtype=np.int64)) for t in tensors)
             if values.shape[1] != total:
                 raise InvalidArgument(
                     f"{str(path)!r} has {values.shape[1]} values per line; the model's outputs have {total}"
@@ -91,8 +100,8 @@ def read_tb_data(
             predictions = {}
             start = 0
             for t in tensors:
-                size = int(np.prod(t.shape, dtype=np.int64))  # type: ignore[attr-defined]
-                predictions[t.name] = values[:, start : start + size].reshape(len(values), *t.shape)  # type: ignore[attr-defined]
+                size = int(np.prod(t.shape, dtype=np.int64))
+                predictions[t.name] = values[:, start : start + size].reshape(len(values), *t.shape)
                 start += size
     return TbData(inputs, predictions)
 
@@ -103,7 +112,9 @@ def write_tb_data(
     outputs_raw: Mapping[str, np.ndarray] | None,
     model: Model,
 ) -> list[Path]:
-    """Write raw inputs (and raw outputs) as the project's tb_data files, exactly; returns the paths written."""
+    """Write raw inputs (and raw outputs) as the project's tb_data files, exactly; returns the paths
+    written.
+    """
     from ..vectors.dat import write_dat
 
     root = Path(project)
@@ -117,7 +128,7 @@ def write_tb_data(
     written = [root / TB_INPUTS]
     if outputs_raw is not None:
         tensors = _output_tensors(model)
-        arrays = [np.asarray(outputs_raw[t.name]).reshape(n, -1) for t in tensors]  # type: ignore[attr-defined]
-        write_dat(root / TB_OUTPUTS, arrays, [t.type for t in tensors])  # type: ignore[attr-defined]
+        arrays = [np.asarray(outputs_raw[t.name]).reshape(n, -1) for t in tensors]
+        write_dat(root / TB_OUTPUTS, arrays, [t.type for t in tensors])
         written.append(root / TB_OUTPUTS)
     return written
