@@ -65,7 +65,11 @@ CASES: dict[str, dict[str, Any]] = {
         seed=3,
     ),
     "resource": dict(
-        spec=[("dense", 6), ("relu",), ("dense", 3)], input_shape=(4,), strategy="Resource", seed=5
+        spec=[("dense", 6), ("relu",), ("dense", 3)],
+        input_shape=(4,),
+        strategy="Resource",
+        layer_config={"dense1": {"ReuseFactor": 2}},
+        seed=5,
     ),
     "conv1d": dict(
         spec=[
@@ -273,3 +277,11 @@ def test_zoo_options_follow_the_config(tmp_path_factory) -> None:
     assert (str(hsig.types["slope"]), hsig.options["slope"]) == ("ap_ufixed<16,0>", 13107)
     assert (str(hsig.types["shift"]), hsig.options["shift"]) == ("ap_ufixed<2,0>", 2)
     assert m.layer("fc2").weights["weight"].dtype == object  # 70-bit weights stay exact
+
+
+def test_resource_strategy_and_reuse_factor_are_recorded(tmp_path_factory) -> None:
+    kw = dict(CASES["resource"])
+    project = make_project(tmp_path_factory, kw.pop("spec"), compile=False, **kw)
+    m = load_model(project.dir)
+    assert m.layer("dense1").options == {"n_in": 4, "n_out": 6, "strategy": "resource", "reuse_factor": 2}
+    assert m.layer("dense3").options == {"n_in": 6, "n_out": 3, "strategy": "resource", "reuse_factor": 1}

@@ -199,7 +199,7 @@ def test_layouts_import_the_same_network(tmp_path: Path, options: dict) -> None:
     }
     assert fc1.weights["weight"].tolist() == np.reshape(W_RAW, (4, 3)).tolist()
     assert fc1.weights["bias"].tolist() == B_RAW
-    assert fc1.options == {"n_in": 4, "n_out": 3, "strategy": "latency"}
+    assert fc1.options == {"n_in": 4, "n_out": 3, "strategy": "latency", "reuse_factor": 1}
     sig = model.layer("sig")
     assert {k: str(v) for k, v in sig.types.items()} == {
         "result": "ap_ufixed<8,0>",

@@ -163,3 +163,28 @@ def test_valid_models_pass_and_copies_are_independent() -> None:
     c = copy.deepcopy(m)
     c.layer("fc1").weights["bias"][0] = 0
     assert m.layer("fc1").weights["bias"][0] == -100
+
+
+@pytest.mark.parametrize(
+    ("axis", "shape"),
+    [
+        pytest.param(-1, (2, 6), id="last"),
+        pytest.param(2, (2, 6), id="keras-2"),
+        pytest.param(1, (4, 3), id="keras-1"),
+        pytest.param(-2, (4, 3), id="minus-2"),
+    ],
+)
+def test_concatenate_axis_is_keras_convention(axis: int, shape: tuple[int, int]) -> None:
+    """``options["axis"]`` counts the batch axis as 0, like Keras and hls4ml's concat structs."""
+    t = "ap_fixed<8,3>"
+    m = Model(
+        "cat",
+        [Tensor("a", (2, 3), t), Tensor("b", (2, 3), t)],
+        [Layer("cat", "concatenate", ["a", "b"], shape, {"result": t}, {}, {"axis": axis})],
+        ["cat"],
+    )
+    m.validate()
+    wrong = (4, 3) if shape == (2, 6) else (2, 6)
+    m.layers[0].shape = wrong
+    with pytest.raises(InvalidArgument, match=r"cannot give shape"):
+        m.validate()

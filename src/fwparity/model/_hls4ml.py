@@ -570,6 +570,7 @@ def _map_call(
             raise unsupported(f"product {prod!r}")
         n_in, n_out = ctx.int_value(s, "n_in", where), ctx.int_value(s, "n_out", where)
         strategy = _strategy(ctx, s, where, call)
+        rf = ctx.int_value(s, "reuse_factor", where, 1)
         if fname == "dense_resource":
             strategy = "resource"
         w_name, b_name = _weight_args(ctx, call, 2, where)
@@ -583,7 +584,7 @@ def _map_call(
             shape,
             {"weight": wt, "bias": bt, "accum": typ(s, "accum_t"), "result": res_type()},
             {"weight": w, "bias": b.reshape(n_out)},
-            {"n_in": n_in, "n_out": n_out, "strategy": strategy},
+            {"n_in": n_in, "n_out": n_out, "strategy": strategy, "reuse_factor": rf},
         )
 
     if fname in (
@@ -623,6 +624,7 @@ def _map_call(
                 **pads,
                 "in_shape": [iv("in_height"), iv("in_width"), n_chan],
                 "strategy": strategy,
+                "reuse_factor": ctx.int_value(s, "reuse_factor", where, 1),
             }
         else:
             k = iv("filt_width")
@@ -638,6 +640,7 @@ def _map_call(
                 **pads,
                 "in_shape": [iv("in_width"), n_chan],
                 "strategy": strategy,
+                "reuse_factor": ctx.int_value(s, "reuse_factor", where, 1),
             }
         return Layer(
             name,
@@ -803,9 +806,8 @@ def _map_call(
             axis -= 2**32
         if not isinstance(axis, int):
             raise unsupported(f"axis {axis!r}")
-        # hls4ml counts the batch axis (Keras axis); the Model's shapes do not.
-        model_axis = axis if axis < 0 else axis - 1
-        return Layer(name, "concatenate", in_tensors, shape, {"result": res_type()}, {}, {"axis": model_axis})
+        # Keras convention, as in the C++ struct: 0 is the batch axis, negative counts from the end
+        return Layer(name, "concatenate", in_tensors, shape, {"result": res_type()}, {}, {"axis": axis})
 
     raise unsupported()
 

@@ -419,11 +419,12 @@ class Model:
                     f"{where} needs two inputs of its output shape {layer.shape}, got {shapes}"
                 )
         elif kind == "concatenate":
-            axis = int(opt.get("axis", -1))
+            keras_axis = int(opt.get("axis", -1))  # Keras convention: 0 is the batch axis
+            axis = keras_axis - 1 if keras_axis > 0 else keras_axis
             total = sum(s[axis] for s in shapes)
             if len(shapes) < 2 or layer.shape[axis] != total:
                 raise InvalidArgument(
-                    f"{where}: concatenating {shapes} on axis={axis} cannot give shape {layer.shape}"
+                    f"{where}: concatenating {shapes} on axis={keras_axis} cannot give shape {layer.shape}"
                 )
 
     # -- identity and files
