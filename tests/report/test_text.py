@@ -37,7 +37,14 @@ def test_pair_alone(mismatch_comparison):
 def test_terminal_summary(mismatch_comparison, parity_comparison):
     text = terminal_text(mismatch_comparison, width=200)
     assert "MISMATCH: 1 of 2 backend pair(s) differ; worst reference vs csim: 12 of 500 vectors" in text
-    assert "fc2" in text and "rounding 10, saturation 2, other 1" in text
+    row = next(line.split() for line in text.splitlines() if line.strip().startswith("reference vs csim  "))
+    assert row == ["reference", "vs", "csim", "12", "13", "/", "3000", str((1 << 99) + 2), "fc2", "mismatch"]
+    assert "  reference vs csim: rounding 10, saturation 2, other 1" in text.splitlines()
     assert terminal_text(parity_comparison, width=200).splitlines()[-1] == (
         "PARITY: 2 backend pair(s) agree bit for bit on 500 vectors"
     )
+
+
+def test_terminal_does_not_interpret_names_as_markup(comparison_factory):
+    text = terminal_text(comparison_factory(model_name="[bold]m[/]", n=60), width=200)
+    assert text.splitlines()[0].strip() == "fwparity: model '[bold]m[/]', 60 vectors (random, seed 7)"

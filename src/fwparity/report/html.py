@@ -287,7 +287,9 @@ def _summary(c: Any) -> str:
                 _Raw(f'<a href="#pair-{i}">{_e(p.name)}</a>'),
                 p.vectors,
                 p.mismatched_vectors,
-                f"{p.mismatched_elements} / {p.compared_elements}",
+                f"{p.mismatched_elements} / {p.compared_elements}"
+                if p.compared_elements
+                else p.mismatched_elements,
                 p.max_abs_lsb,
                 _classes_html(p.classes),
                 layer,
@@ -404,7 +406,9 @@ def _pair_section(i: int, p: Any, limit: int) -> str:
     )
     secs = ", ".join(f"{k} {v:.3f} s" for k, v in p.seconds.items() if v)
     parts.append(
-        f"<p class='muted'>{p.vectors} vectors, {p.compared_elements} elements compared{_e(tol)}"
+        f"<p class='muted'>{p.vectors} vectors"
+        + (f", {p.compared_elements} elements compared" if p.compared_elements else "")
+        + f"{_e(tol)}"
         f"{'; run time ' + _e(secs) if secs else ''}.</p>"
     )
     rows = []

@@ -9,45 +9,44 @@ __all__ = ["render_terminal", "terminal_text"]
 
 
 def _table(comparison: Any) -> Any:
+    from rich import box
+    from rich.markup import escape
     from rich.table import Table
 
     c = comparison
     seed = f", seed {c.seed}" if c.seed is not None else ""
     table = Table(
-        title=f"fwparity: model {c.model_name!r}, {c.vector_count} vectors ({c.vector_source}{seed})",
+        title=escape(f"fwparity: model {c.model_name!r}, {c.vector_count} vectors ({c.vector_source}{seed})"),
         title_justify="left",
+        box=box.SIMPLE_HEAD,
     )
     for column, justify in (
-        ("expected", "left"),
-        ("actual", "left"),
-        ("vectors", "right"),
-        ("mismatched vectors", "right"),
-        ("mismatched elements", "right"),
-        ("max |Δ| LSB", "right"),
-        ("classes", "left"),
-        ("first divergent layer", "left"),
+        ("pair", "left"),
+        ("mismatched\nvectors", "right"),
+        ("mismatched\nelements", "right"),
+        ("max |Δ|\nLSB", "right"),
+        ("first divergent\nlayer", "left"),
         ("status", "left"),
     ):
         table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for p in c.pairs:
-        classes = ", ".join(f"{k} {v}" for k, v in p.classes.items() if v) or "-"
         layer = p.first_divergent_layer or ("-" if p.traced or p.ok else "not traced")
         status = "[green]parity[/]" if p.ok else "[bold red]mismatch[/]"
+        elements = f"{p.mismatched_elements} / {p.compared_elements}" if p.compared_elements else ""
         table.add_row(
-            p.expected,
-            p.actual,
-            str(p.vectors),
+            escape(p.name),
             str(p.mismatched_vectors),
-            f"{p.mismatched_elements} / {p.compared_elements}",
+            elements or str(p.mismatched_elements),
             str(p.max_abs_lsb),
-            classes,
-            layer,
+            escape(layer),
             status,
         )
     return table
 
 
 def _status_line(comparison: Any) -> str:
+    from rich.markup import escape
+
     c = comparison
     if c.ok:
         return (
@@ -57,7 +56,8 @@ def _status_line(comparison: Any) -> str:
     bad = [p for p in c.pairs if not p.ok]
     worst = max(bad, key=lambda p: p.mismatched_vectors)
     return (
-        f"[bold red]MISMATCH[/]: {len(bad)} of {len(c.pairs)} backend pair(s) differ; worst {worst.name}: "
+        f"[bold red]MISMATCH[/]: {len(bad)} of {len(c.pairs)} backend pair(s) differ; "
+        f"worst {escape(worst.name)}: "
         f"{worst.mismatched_vectors} of {worst.vectors} vectors, max |Δ| {worst.max_abs_lsb} LSB"
     )
 
@@ -68,9 +68,14 @@ def render_terminal(comparison: Any, *, console: Any = None) -> None:
     ``console`` is a :class:`rich.console.Console` (default: a new one on stdout).
     """
     from rich.console import Console
+    from rich.markup import escape
 
     console = console or Console()
     console.print(_table(comparison))
+    for p in comparison.pairs:
+        classes = ", ".join(f"{k} {v}" for k, v in p.classes.items() if v)
+        if classes:
+            console.print(f"  {escape(p.name)}: {classes}", highlight=False)
     console.print(_status_line(comparison))
 
 

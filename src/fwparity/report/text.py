@@ -18,6 +18,11 @@ def _classes_text(classes: dict[str, int]) -> str:
     return ", ".join(parts) if parts else "none"
 
 
+def _count(total: int, before: str, after: str) -> str:
+    # A schema-1 file written by another tool may not say how many elements were compared (0 = unknown).
+    return f"{before}{total}{after}" if total else ""
+
+
 def _code(raw: int, frac: int | None) -> str:
     value = value_text(raw, frac)
     return f"{raw} ({value})" if value else str(raw)
@@ -31,12 +36,15 @@ def _pair_lines(pair: Any, max_mismatches: int, inputs: dict[int, dict[str, Any]
             f"; {pair.within_tolerance} elements differ within the tolerance" if pair.within_tolerance else ""
         )
         lines.append(
-            f"{pair.name}: parity on {pair.vectors} vectors ({pair.compared_elements} elements){tol}{within}"
+            f"{pair.name}: parity on {pair.vectors} vectors"
+            f"{_count(pair.compared_elements, ' (', ' elements)')}"
+            f"{tol}{within}"
         )
         return lines
     lines.append(
         f"{pair.name}: {pair.mismatched_vectors} of {pair.vectors} vectors differ, "
-        f"{pair.mismatched_elements} of {pair.compared_elements} elements; max |delta| {pair.max_abs_lsb} LSB"
+        f"{pair.mismatched_elements}{_count(pair.compared_elements, ' of ', '')} elements; "
+        f"max |delta| {pair.max_abs_lsb} LSB"
         f"{tol}; {_classes_text(pair.classes)}"
     )
     if pair.traced:
