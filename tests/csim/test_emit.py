@@ -109,6 +109,50 @@ def _hand_model() -> Model:
     return Model("hand", [x, y], layers, ["sig", "sm", "cat"])
 
 
+def _activation_model() -> Model:
+    """One branch per parametrised or table activation, concatenated so one run checks them all."""
+    x = Tensor("x", (8,), "ap_fixed<12,4>")
+    res = {"result": "ap_fixed<14,5,AP_RND,AP_SAT>"}
+    tab = {"table": "ap_fixed<18,8>"}
+    layers = [
+        Layer("lr", "leaky_relu", ["x"], (8,), {**res, "param": "ap_fixed<8,1>"}, {}, {"alpha": 38}),
+        Layer("th", "thresholded_relu", ["x"], (8,), {**res, "param": "ap_fixed<10,4>"}, {}, {"theta": 40}),
+        Layer("r6", "relu_max", ["x"], (8,), res, {}, {"max_value": 6 * 256}),
+        Layer(
+            "el",
+            "elu",
+            ["x"],
+            (8,),
+            {**res, **tab, "param": "ap_fixed<10,2>"},
+            {},
+            {"alpha": 200, "table_size": 1024},
+        ),
+        Layer("e1", "elu", ["x"], (8,), {**res, **tab}, {}, {"table_size": 256}),
+        Layer("se", "selu", ["x"], (8,), {**res, **tab}, {}, {"table_size": 1024}),
+        Layer("sp", "softplus", ["x"], (8,), {**res, **tab}, {}, {"table_size": 1024}),
+        Layer("ss", "softsign", ["x"], (8,), {**res, **tab}, {}, {"table_size": 512}),
+        Layer("c1", "concatenate", ["lr", "th"], (16,), res, {}, {"axis": -1}),
+        Layer("c2", "concatenate", ["r6", "el"], (16,), res, {}, {"axis": -1}),
+        Layer("c3", "concatenate", ["e1", "se"], (16,), res, {}, {"axis": -1}),
+        Layer("c4", "concatenate", ["sp", "ss"], (16,), res, {}, {"axis": -1}),
+        Layer("m1", "maximum", ["c1", "c2"], (16,), res),
+        Layer("m2", "subtract", ["c3", "c4"], (16,), res),
+        Layer("out", "multiply", ["m1", "m2"], (16,), {"result": "ap_fixed<20,8>"}),
+    ]
+    return Model("activations", [x], layers, ["out"])
+
+
+def test_emitted_activations_match_reference_on_every_layer() -> None:
+    model = _activation_model()
+    inputs = {"x": _rand("ap_fixed<12,4>", (3000, 8), np.random.default_rng(13))}
+    ours = CsimBackend().run(model, inputs, trace=True)
+    ref = get_backend("reference").run(model, inputs, trace=True)
+    assert np.array_equal(ours.outputs["out"], ref.outputs["out"])
+    for name in ref.trace:
+        assert np.array_equal(ours.trace[name], ref.trace[name]), name
+    assert len(np.unique(ours.outputs["out"])) > 100
+
+
 @pytest.fixture(scope="module")
 def hand() -> Model:
     return _hand_model()
@@ -144,10 +188,9 @@ def test_emitted_weights_are_the_raw_codes(hand: Model) -> None:
         pytest.param(
             Layer("pool", "maxpool1d", ["x"], (3,), {"result": "ap_fixed<8,3>"}, {}, {"pool": 2}),
             r"^Layer 'pool' has kind='maxpool1d', which fwparity\.csim\.emit cannot write as HLS C\+\+ yet; "
-            r"supported: "
-            r"add, average, batchnorm, concatenate, dense, flatten, linear, maximum, minimum, multiply, "
-            r"relu, reshape, "
-            r"sigmoid, softmax, subtract, tanh$",
+            r"supported: add, average, batchnorm, concatenate, dense, elu, flatten, leaky_relu, linear, "
+            r"maximum, minimum, multiply, relu, relu_max, reshape, selu, sigmoid, softmax, softplus, "
+            r"softsign, subtract, tanh, thresholded_relu$",
             id="unsupported-kind",
         ),
     ],

@@ -12,10 +12,9 @@ The top is always instrumented: each layer's output is offered to the raw-bit tr
 when
 tracing is off).
 
-Supported layer kinds: dense, relu, linear, sigmoid, tanh, softmax, batchnorm, add, subtract, multiply,
-average,
-maximum, minimum, concatenate, flatten, reshape. Anything else raises
-:class:`~fwparity.errors.UnsupportedLayer`.
+Supported layer kinds: dense, relu, linear, relu_max, leaky_relu, thresholded_relu, elu, selu, sigmoid, tanh,
+softplus, softsign, softmax, batchnorm, add, subtract, multiply, average, maximum, minimum, concatenate,
+flatten, reshape. Anything else raises :class:`~fwparity.errors.UnsupportedLayer`.
 """
 
 from __future__ import annotations
@@ -38,10 +37,27 @@ if TYPE_CHECKING:
 __all__ = ["EmittedProject", "emit_model", "build_model", "SUPPORTED_KINDS"]
 
 TOP = "fwp_top"
-_ACTIVATIONS = {"relu": "relu", "linear": "linear", "sigmoid": "sigmoid", "tanh": "tanh"}
+_ACTIVATIONS = {
+    "relu": "relu",
+    "linear": "linear",
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "softplus": "softplus",
+    "softsign": "softsign",
+    "selu": "selu",
+    "elu": "elu",
+}
+# activations with a scalar parameter: kind -> (function, option holding the raw value)
+_PARAM_ACTIVATIONS = {
+    "leaky_relu": ("leaky_relu", "alpha"),
+    "thresholded_relu": ("thresholded_relu", "theta"),
+}
 _MERGES = {"add", "subtract", "multiply", "average", "maximum", "minimum"}
 SUPPORTED_KINDS = frozenset(
-    {"dense", "softmax", "batchnorm", "concatenate", "flatten", "reshape"} | set(_ACTIVATIONS) | _MERGES
+    {"dense", "softmax", "batchnorm", "concatenate", "flatten", "reshape", "relu_max"}
+    | set(_ACTIVATIONS)
+    | set(_PARAM_ACTIVATIONS)
+    | _MERGES
 )
 
 
@@ -88,6 +104,7 @@ class _Writer:
         self.tensor_type: dict[str, str] = {}
         self.tensor_var: dict[str, str] = {}
         self.tensor_shape: dict[str, tuple[int, ...]] = {}
+        self.tensor_fixed: dict[str, Any] = {}
         self.traces: list[TracePoint] = []
 
     def typedef(self, name: str, t: Any) -> str:
@@ -116,7 +133,7 @@ class _Writer:
                     f"Layer {name!r} reads {t!r}, which no earlier layer or input produces"
                 )
         res_t = self.typedef(f"{lid}_result_t", layer.types["result"])
-        out_var = f"{lid}_out"
+        out_var = f"layer_{lid}"
         n_out = _size(layer.shape)
         in_t = self.tensor_type[ins[0]]
         in_v = self.tensor_var[ins[0]]
@@ -162,9 +179,14 @@ class _Writer:
             self.body.append(
                 f"    nnet::dense<{in_t}, {res_t}, {cfg}>({in_v}, {out_var}, w_{lid}, b_{lid}); // {name}"
             )
-        elif kind in _ACTIVATIONS:
+        elif kind in _ACTIVATIONS or kind in _PARAM_ACTIVATIONS or kind == "relu_max":
             table = layer.types.get("table", "ap_fixed<18,8>")
             tab_t = self.typedef(f"{lid}_table_t", table)
+            param_line = ""
+            param_t = None
+            if (kind in _PARAM_ACTIVATIONS and "param" in layer.types) or (kind == "elu" and "alpha" in opts):
+                param_t = self.typedef(f"{lid}_param_t", layer.types["param"])
+                param_line = f"    typedef {param_t} param_t;\n"
             self.configs.append(
                 f"struct {cfg} : nnet::activ_config {{\n"
                 f"    static const unsigned n_in = {n_in};\n"
@@ -172,10 +194,29 @@ class _Writer:
                 "    static const unsigned io_type = nnet::io_parallel;\n"
                 "    static const unsigned reuse_factor = 1;\n"
                 f"    typedef {tab_t} table_t;\n"
+                f"{param_line}"
                 "};\n"
             )
-            fn = _ACTIVATIONS[kind]
-            self.body.append(f"    nnet::{fn}<{in_t}, {res_t}, {cfg}>({in_v}, {out_var}); // {name}")
+            if kind == "relu_max":
+                x_type = self.tensor_fixed[ins[0]]
+                max_raw = int(opts["max_value"])
+                if x_type.frac_bits > 0 and max_raw % (1 << x_type.frac_bits):
+                    raise UnsupportedLayer(
+                        f"Layer {name!r}: relu_max needs an integer max_value for nnet::relu_max<MAX_INT>, "
+                        f"not raw {max_raw} on {x_type}"
+                    )
+                f = x_type.frac_bits
+                max_int = max_raw >> f if f >= 0 else max_raw << -f
+                call = f"nnet::relu_max<{in_t}, {res_t}, {max_int}, {cfg}>({in_v}, {out_var});"
+            elif param_t is not None:
+                fn, key = _PARAM_ACTIVATIONS.get(kind, ("elu", "alpha"))
+                self.weight(f"p_{lid}", param_t, np.array([int(opts[key])]), layer.types["param"].width)
+                call = f"nnet::{fn}<{in_t}, {param_t}, {res_t}, {cfg}>({in_v}, p_{lid}[0], {out_var});"
+            elif kind in _PARAM_ACTIVATIONS:
+                raise UnsupportedLayer(f"Layer {name!r} ({kind}) needs types['param'] for its parameter")
+            else:
+                call = f"nnet::{_ACTIVATIONS[kind]}<{in_t}, {res_t}, {cfg}>({in_v}, {out_var});"
+            self.body.append(f"    {call} // {name}")
         elif kind == "softmax":
             ty = layer.types
             names = {}
@@ -282,6 +323,7 @@ class _Writer:
         self.tensor_type[name] = res_t
         self.tensor_var[name] = out_var
         self.tensor_shape[name] = tuple(layer.shape)
+        self.tensor_fixed[name] = layer.types["result"]
 
 
 def emit_model(model: Model) -> EmittedProject:
@@ -304,8 +346,9 @@ def emit_model(model: Model) -> EmittedProject:
     for t in model.inputs:
         tid = _ident(t.name)
         ctype = wr.typedef(f"{tid}_input_t", t.type)
-        var = f"in_{tid}"
+        var = f"x_{tid}"
         wr.tensor_type[t.name], wr.tensor_var[t.name], wr.tensor_shape[t.name] = ctype, var, tuple(t.shape)
+        wr.tensor_fixed[t.name] = t.type
         args.append(Port(var, ctype, _size(t.shape), "in", tuple(t.shape) or (1,)))
         params.append(f"{ctype} {var}[{_size(t.shape)}]")
     for i, layer in enumerate(model.layers):
@@ -315,7 +358,7 @@ def emit_model(model: Model) -> EmittedProject:
         if name not in wr.tensor_var:
             raise UnsupportedLayer(f"Model output {name!r} is not produced by any layer")
         oid = _ident(name)
-        var = f"out_{oid}"
+        var = f"y_{oid}"
         n = _size(wr.tensor_shape[name])
         ctype = wr.tensor_type[name]
         args.append(Port(var, ctype, n, "out", wr.tensor_shape[name] or (1,)))
