@@ -41,6 +41,17 @@ def write_reports(comparison: Any, directory: str | os.PathLike[str]) -> dict[st
     """Write ``report.json``, ``report.html`` and ``junit.xml`` into ``directory`` (created if needed).
 
     Returns the three paths by format name (``"json"``, ``"html"``, ``"junit"``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from fwparity.compare import Comparison
+    >>> from fwparity.report import read_json, write_reports
+    >>> c = Comparison(pairs=[], model_name="tiny", vector_count=3)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     paths = write_reports(c, d)
+    ...     sorted(p.name for p in paths.values()), read_json(paths["json"]) == c
+    (['junit.xml', 'report.html', 'report.json'], True)
     """
     d = Path(directory)
     return {

@@ -80,7 +80,15 @@ def render_terminal(comparison: Any, *, console: Any = None) -> None:
 
 
 def terminal_text(comparison: Any, *, width: int = 120) -> str:
-    """The same summary as plain text (no colour codes) at a fixed width, for logs and tests."""
+    """The same summary as plain text (no colour codes) at a fixed width, for logs and tests.
+
+    Examples
+    --------
+    >>> from fwparity.compare import Comparison
+    >>> from fwparity.report import terminal_text
+    >>> print(terminal_text(Comparison(pairs=[], model_name="tiny", vector_count=3)).splitlines()[-1])
+    PARITY: 0 backend pair(s) agree bit for bit on 3 vectors
+    """
     from rich.console import Console
 
     buffer = io.StringIO()
