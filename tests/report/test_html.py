@@ -20,7 +20,12 @@ def test_no_external_resources(mismatch_comparison):
     assert "http" not in page.lower()  # no URL of any scheme that could reach a network, not even xmlns
     for forbidden in ("<script", "<link", "<iframe", "<img", "@import", "url(", "src="):
         assert forbidden not in page.lower(), forbidden
-    assert re.findall(r'href="([^"]*)"', page) == ["#pair-0", "#pair-1"]  # in-page anchors only
+    hrefs = re.findall(r'href="([^"]*)"', page)
+    assert hrefs[:2] == ["#pair-0", "#pair-1"] and set(hrefs[2:]) == {
+        "#vector-7",
+        "#vector-13",
+    }  # in-page only
+    assert all(f"id='{h[1:]}'" in page for h in hrefs)  # and every anchor exists
 
 
 def test_everything_from_outside_is_escaped(comparison_factory):
