@@ -430,7 +430,9 @@ def _fixed_from_double_exact(x: np.ndarray, dst: FixedType) -> np.ndarray:
 
 def _scale(x: np.ndarray, f: int) -> np.ndarray:
     """``x * 2**f``, exact unless it overflows or falls below 2**-1022 (the caller handles both)."""
-    with np.errstate(over="ignore", under="ignore"):  # overflow to inf is expected and handled as `special`
+    # overflow to inf is expected and handled as `special`; a signalling NaN (any random bit pattern may be one)
+    # raises FE_INVALID in the multiply although the result is the NaN that `special` handles
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         if -1022 <= f <= 1023:
             return x * (2.0**f)  # a multiplication by a normal power of two is ldexp, and 10x faster
         return np.ldexp(x, f)
