@@ -1,8 +1,11 @@
 """Quantization and overflow: from_float, cast, requantize, to_float.
 
-Expected values come from outside the code under test: the worked examples of the ap_fixed reference notes (checked
-there against compiled headers), values pinned from g++ runs of hls4ml 1.3.0's ap_types (marked below), and the
-plain meaning of each rounding mode. The exhaustive comparison with compiled headers is tests/fixed/test_oracle.py;
+Expected values come from outside the code under test: the worked examples of the ap_fixed reference notes
+(checked
+there against compiled headers), values pinned from g++ runs of hls4ml 1.3.0's ap_types (marked below), and
+the
+plain meaning of each rounding mode. The exhaustive comparison with compiled headers is
+tests/fixed/test_oracle.py;
 this module is the fast sanity layer plus the equivalence of fwparity's own execution paths.
 """
 
@@ -29,30 +32,55 @@ from fwparity.fixed import (
 NAN_NEG = -math.nan  # a NaN with the sign bit set (what 0.0/0.0 gives on x86)
 assert math.copysign(1.0, NAN_NEG) < 0
 
-# -- the reference notes' worked examples ----------------------------------------------------------------------------
+# -- the reference notes' worked examples
+# ----------------------------------------------------------------------------
 WORKED = [
     pytest.param("ap_ufixed<4,4,AP_TRN,AP_WRAP,2>", [-8.0], [12], id="ufixed-wrap-n-underflow-sets-msbs"),
-    pytest.param("ap_fixed<4,4,AP_TRN,AP_WRAP_SM>", [8, 9, 15, 16, 17], [7, 6, 0, -1, -2], id="wrap-sm-positive"),
-    pytest.param("ap_fixed<4,4,AP_TRN,AP_WRAP_SM>", [-9, -10, -16, -17], [-8, -7, -1, 0], id="wrap-sm-negative"),
-    pytest.param("ap_fixed<16,16>", [2.0**64 + 2.0**12, -(2.0**64 + 2.0**12), 1e300], [4096, -4096, 0],
-                 id="huge-wraps-exactly"),
-    pytest.param("ap_int<8>", [-0.3, -0.49, -1e-300, -0.5, -0.7], [1, 1, 1, 0, 0], id="ap_int-negative-fraction-bug"),
+    pytest.param(
+        "ap_fixed<4,4,AP_TRN,AP_WRAP_SM>", [8, 9, 15, 16, 17], [7, 6, 0, -1, -2], id="wrap-sm-positive"
+    ),
+    pytest.param(
+        "ap_fixed<4,4,AP_TRN,AP_WRAP_SM>", [-9, -10, -16, -17], [-8, -7, -1, 0], id="wrap-sm-negative"
+    ),
+    pytest.param(
+        "ap_fixed<16,16>",
+        [2.0**64 + 2.0**12, -(2.0**64 + 2.0**12), 1e300],
+        [4096, -4096, 0],
+        id="huge-wraps-exactly",
+    ),
+    pytest.param(
+        "ap_int<8>", [-0.3, -0.49, -1e-300, -0.5, -0.7], [1, 1, 1, 0, 0], id="ap_int-negative-fraction-bug"
+    ),
     pytest.param("ap_int<80>", [-0.3, -0.49, -1e-300, -0.5, -0.7], [1, 1, 1, 0, 0], id="ap_int-bug-wide"),
-    pytest.param("ap_int<8>", [-2.7, 300.7, math.inf, math.nan, 1e300], [-2, 44, 0, 0, 0], id="ap_int-truncates-wraps"),
+    pytest.param(
+        "ap_int<8>", [-2.7, 300.7, math.inf, math.nan, 1e300], [-2, 44, 0, 0, 0], id="ap_int-truncates-wraps"
+    ),
     pytest.param("ap_uint<8>", [-1.0], [255], id="ap_uint-negative"),
     pytest.param("ap_fixed<8,8>", [-0.3, -2.7], [-1, -3], id="trn-is-floor"),
-    pytest.param("ap_fixed<16,6,AP_RND,AP_SAT>", [math.nan, NAN_NEG], [32767, -32768], id="nan-by-sign-bit-sat"),
-    pytest.param("ap_fixed<16,6,AP_RND,AP_WRAP>", [math.nan, NAN_NEG, math.inf, -math.inf], [0, 0, 0, 0],
-                 id="nan-inf-wrap-to-zero"),
+    pytest.param(
+        "ap_fixed<16,6,AP_RND,AP_SAT>", [math.nan, NAN_NEG], [32767, -32768], id="nan-by-sign-bit-sat"
+    ),
+    pytest.param(
+        "ap_fixed<16,6,AP_RND,AP_WRAP>",
+        [math.nan, NAN_NEG, math.inf, -math.inf],
+        [0, 0, 0, 0],
+        id="nan-inf-wrap-to-zero",
+    ),
     pytest.param("ap_fixed<16,6,AP_RND,AP_SAT>", [math.inf, -math.inf], [32767, -32768], id="inf-sat"),
-    pytest.param("ap_fixed<16,6,AP_RND,AP_SAT_SYM>", [math.inf, -math.inf], [32767, -32767], id="inf-sat-sym"),
+    pytest.param(
+        "ap_fixed<16,6,AP_RND,AP_SAT_SYM>", [math.inf, -math.inf], [32767, -32767], id="inf-sat-sym"
+    ),
     pytest.param("ap_fixed<16,6,AP_RND,AP_SAT_ZERO>", [math.inf, -math.inf], [0, 0], id="inf-sat-zero"),
     pytest.param("ap_fixed<16,6,AP_RND,AP_SAT>", [-0.0], [0], id="negative-zero"),
     pytest.param("ap_fixed<64,-1000>", [5e-324], [2**41], id="subnormal-misdecoded"),
-    pytest.param("ap_fixed<9,1,AP_RND>", [0.0019531249999999999], [1], id="decimal-literal-is-a-tie-as-double"),
+    pytest.param(
+        "ap_fixed<9,1,AP_RND>", [0.0019531249999999999], [1], id="decimal-literal-is-a-tie-as-double"
+    ),
     pytest.param("ap_fixed<70,20,AP_RND>", [0.7490612344946697], [843367974136970], id="wide-rnd"),
     pytest.param("ap_fixed<70,20,AP_TRN>", [-0.4603626032513932], [-518322212114572], id="wide-trn"),
-    pytest.param("ap_fixed<8,8,AP_TRN,AP_SAT_SYM>", [-128.0, -200.0], [-127, -127], id="sat-sym-in-range-min"),
+    pytest.param(
+        "ap_fixed<8,8,AP_TRN,AP_SAT_SYM>", [-128.0, -200.0], [-127, -127], id="sat-sym-in-range-min"
+    ),
 ]
 
 
@@ -66,38 +94,97 @@ def test_from_float_integer_decoding_agrees(spelling: str, values: list[float], 
     assert from_float(values, spelling, exact_decode=True).tolist() == expected
 
 
-# -- pinned from g++ (hls4ml 1.3.0 ap_types): T v = x; for N > 0, WRAP_SM and the wide and SAT_ZERO paths ------------
-_WRAP_INPUTS = ["0x1.9p+7", "0x1.2cp+8", "-0x1.9p+7", "-0x1.2cp+8", "0x1.f4p+9", "-0x1.f4p+9", "0x1.fcp+6", "-0x1p+7"]
+# -- pinned from g++ (hls4ml 1.3.0 ap_types): T v = x; for N > 0, WRAP_SM and the wide and SAT_ZERO paths
+# ------------
+_WRAP_INPUTS = [
+    "0x1.9p+7",
+    "0x1.2cp+8",
+    "-0x1.9p+7",
+    "-0x1.2cp+8",
+    "0x1.f4p+9",
+    "-0x1.f4p+9",
+    "0x1.fcp+6",
+    "-0x1p+7",
+]
 PINNED = [
-    pytest.param("ap_fixed<8,8,AP_TRN,AP_WRAP,1>", _WRAP_INPUTS, [72, 44, -72, -44, 104, -104, 127, -128], id="wrap-n1"),
-    pytest.param("ap_fixed<8,8,AP_TRN,AP_WRAP,2>", _WRAP_INPUTS, [72, 108, -72, -108, 104, -104, 127, -128],
-                 id="wrap-n2"),
-    pytest.param("ap_fixed<8,8,AP_TRN,AP_WRAP,8>", _WRAP_INPUTS, [127, 127, -128, -128, 127, -128, 127, -128],
-                 id="wrap-n-equals-w-saturates"),
-    pytest.param("ap_ufixed<8,8,AP_TRN,AP_WRAP,3>", _WRAP_INPUTS, [200, 236, 248, 244, 232, 248, 127, 224],
-                 id="ufixed-wrap-n3"),
-    pytest.param("ap_fixed<8,8,AP_TRN,AP_WRAP_SM,1>", _WRAP_INPUTS, [55, 44, -57, -44, 23, -25, 127, -128],
-                 id="wrap-sm-n1"),
-    pytest.param("ap_fixed<8,8,AP_TRN,AP_WRAP_SM,2>", _WRAP_INPUTS, [72, 83, -72, -85, 104, -104, 127, -128],
-                 id="wrap-sm-n2"),
-    pytest.param("ap_fixed<8,8,AP_TRN,AP_WRAP_SM>", _WRAP_INPUTS, [55, -45, -57, 43, -24, 24, 127, -128],
-                 id="wrap-sm-n0"),
-    pytest.param("ap_fixed<8,8,AP_RND,AP_WRAP_SM>", ["0x1.fep+6", "0x1.ffp+7", "-0x1.01p+7", "-0x1.808p+8"],
-                 [127, 0, -128, 127], id="wrap-sm-pre-rounding-bit"),
-    pytest.param("ap_fixed<1,1,AP_TRN,AP_SAT_SYM>", ["-0x1p+0", "0x1.4p+2", "-0x1.4p+2"], [-1, 0, -1],
-                 id="sat-sym-one-bit-is-sat"),
-    pytest.param("ap_ufixed<4,4,AP_TRN,AP_SAT_SYM>", ["-0x1.8p+1", "0x1.4p+4"], [0, 15], id="sat-sym-unsigned-is-sat"),
-    pytest.param("ap_fixed<8,4,AP_RND_CONV,AP_SAT_ZERO>",
-                 ["0x1.fep+2", "0x1.f99999999999ap+2", "-0x1p+3", "-0x1.01p+3", "nan", "inf"],
-                 [0, 126, -128, -128, 0, 0], id="sat-zero"),
-    pytest.param("ap_fixed<70,20,AP_RND_CONV,AP_SAT>",
-                 ["0x1.7f84f441b644cp-1", "0x1.7e43c8800759cp+996", "-0x1.7e43c8800759cp+996", "nan",
-                  "0x1.fffffffffffffp+18"],
-                 [843367974136970, 2**69 - 1, -(2**69), 2**69 - 1, 590295810358705586176], id="wide-sat"),
-    pytest.param("ap_ufixed<100,-30,AP_RND_INF,AP_WRAP,3>",
-                 ["0x1.49da7e361ce4cp-32", "-0x1.49da7e361ce4cp-32", "0x1.12e0be826d695p-30"],
-                 [408338840305126153440544686080, 1176224409980160598430334320640, 1202673142655225263439719956480],
-                 id="wide-unsigned-wrap-n"),
+    pytest.param(
+        "ap_fixed<8,8,AP_TRN,AP_WRAP,1>", _WRAP_INPUTS, [72, 44, -72, -44, 104, -104, 127, -128], id="wrap-n1"
+    ),
+    pytest.param(
+        "ap_fixed<8,8,AP_TRN,AP_WRAP,2>",
+        _WRAP_INPUTS,
+        [72, 108, -72, -108, 104, -104, 127, -128],
+        id="wrap-n2",
+    ),
+    pytest.param(
+        "ap_fixed<8,8,AP_TRN,AP_WRAP,8>",
+        _WRAP_INPUTS,
+        [127, 127, -128, -128, 127, -128, 127, -128],
+        id="wrap-n-equals-w-saturates",
+    ),
+    pytest.param(
+        "ap_ufixed<8,8,AP_TRN,AP_WRAP,3>",
+        _WRAP_INPUTS,
+        [200, 236, 248, 244, 232, 248, 127, 224],
+        id="ufixed-wrap-n3",
+    ),
+    pytest.param(
+        "ap_fixed<8,8,AP_TRN,AP_WRAP_SM,1>",
+        _WRAP_INPUTS,
+        [55, 44, -57, -44, 23, -25, 127, -128],
+        id="wrap-sm-n1",
+    ),
+    pytest.param(
+        "ap_fixed<8,8,AP_TRN,AP_WRAP_SM,2>",
+        _WRAP_INPUTS,
+        [72, 83, -72, -85, 104, -104, 127, -128],
+        id="wrap-sm-n2",
+    ),
+    pytest.param(
+        "ap_fixed<8,8,AP_TRN,AP_WRAP_SM>",
+        _WRAP_INPUTS,
+        [55, -45, -57, 43, -24, 24, 127, -128],
+        id="wrap-sm-n0",
+    ),
+    pytest.param(
+        "ap_fixed<8,8,AP_RND,AP_WRAP_SM>",
+        ["0x1.fep+6", "0x1.ffp+7", "-0x1.01p+7", "-0x1.808p+8"],
+        [127, 0, -128, 127],
+        id="wrap-sm-pre-rounding-bit",
+    ),
+    pytest.param(
+        "ap_fixed<1,1,AP_TRN,AP_SAT_SYM>",
+        ["-0x1p+0", "0x1.4p+2", "-0x1.4p+2"],
+        [-1, 0, -1],
+        id="sat-sym-one-bit-is-sat",
+    ),
+    pytest.param(
+        "ap_ufixed<4,4,AP_TRN,AP_SAT_SYM>", ["-0x1.8p+1", "0x1.4p+4"], [0, 15], id="sat-sym-unsigned-is-sat"
+    ),
+    pytest.param(
+        "ap_fixed<8,4,AP_RND_CONV,AP_SAT_ZERO>",
+        ["0x1.fep+2", "0x1.f99999999999ap+2", "-0x1p+3", "-0x1.01p+3", "nan", "inf"],
+        [0, 126, -128, -128, 0, 0],
+        id="sat-zero",
+    ),
+    pytest.param(
+        "ap_fixed<70,20,AP_RND_CONV,AP_SAT>",
+        [
+            "0x1.7f84f441b644cp-1",
+            "0x1.7e43c8800759cp+996",
+            "-0x1.7e43c8800759cp+996",
+            "nan",
+            "0x1.fffffffffffffp+18",
+        ],
+        [843367974136970, 2**69 - 1, -(2**69), 2**69 - 1, 590295810358705586176],
+        id="wide-sat",
+    ),
+    pytest.param(
+        "ap_ufixed<100,-30,AP_RND_INF,AP_WRAP,3>",
+        ["0x1.49da7e361ce4cp-32", "-0x1.49da7e361ce4cp-32", "0x1.12e0be826d695p-30"],
+        [408338840305126153440544686080, 1176224409980160598430334320640, 1202673142655225263439719956480],
+        id="wide-unsigned-wrap-n",
+    ),
 ]
 
 
@@ -110,14 +197,19 @@ def test_from_float_pinned_from_headers(
     assert from_float(values, spelling, exact_decode=exact_decode).tolist() == expected
 
 
-# -- the quantization table, from the meaning of each mode (ap_fixed<8,8>: F=0, so t is the value itself) ------------
+# -- the quantization table, from the meaning of each mode (ap_fixed<8,8>: F=0, so t is the value itself)
+# ------------
 _TIES = [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, -2.75, -2.25, 2.25, 2.75, -3.0, 3.0]
 QUANTIZATION = [
     pytest.param(Quantization.TRN, [-3, -2, -1, 0, 1, 2, -3, -3, 2, 2, -3, 3], id="TRN-floor"),
     pytest.param(Quantization.TRN_ZERO, [-2, -1, 0, 0, 1, 2, -2, -2, 2, 2, -3, 3], id="TRN_ZERO-toward-zero"),
     pytest.param(Quantization.RND, [-2, -1, 0, 1, 2, 3, -3, -2, 2, 3, -3, 3], id="RND-ties-up"),
-    pytest.param(Quantization.RND_ZERO, [-2, -1, 0, 0, 1, 2, -3, -2, 2, 3, -3, 3], id="RND_ZERO-ties-to-zero"),
-    pytest.param(Quantization.RND_MIN_INF, [-3, -2, -1, 0, 1, 2, -3, -2, 2, 3, -3, 3], id="RND_MIN_INF-ties-down"),
+    pytest.param(
+        Quantization.RND_ZERO, [-2, -1, 0, 0, 1, 2, -3, -2, 2, 3, -3, 3], id="RND_ZERO-ties-to-zero"
+    ),
+    pytest.param(
+        Quantization.RND_MIN_INF, [-3, -2, -1, 0, 1, 2, -3, -2, 2, 3, -3, 3], id="RND_MIN_INF-ties-down"
+    ),
     pytest.param(Quantization.RND_INF, [-3, -2, -1, 1, 2, 3, -3, -2, 2, 3, -3, 3], id="RND_INF-ties-away"),
     pytest.param(Quantization.RND_CONV, [-2, -2, 0, 0, 2, 2, -3, -2, 2, 3, -3, 3], id="RND_CONV-ties-even"),
 ]
@@ -126,7 +218,9 @@ QUANTIZATION = [
 @pytest.mark.parametrize(("mode", "expected"), QUANTIZATION)
 @pytest.mark.parametrize("exact_decode", [False, True], ids=["fast", "decoded"])
 def test_quantization_modes(mode: Quantization, expected: list[int], exact_decode: bool) -> None:
-    assert from_float(_TIES, ap_fixed(8, 8, quantization=mode), exact_decode=exact_decode).tolist() == expected
+    assert (
+        from_float(_TIES, ap_fixed(8, 8, quantization=mode), exact_decode=exact_decode).tolist() == expected
+    )
 
 
 @pytest.mark.parametrize(("mode", "expected"), QUANTIZATION)
@@ -160,21 +254,43 @@ def test_overflow_modes_from_integers(spelling: str, raw: list[int], expected: l
     assert cast(raw, "ap_int<8>", spelling).tolist() == expected
 
 
-# -- casts ---------------------------------------------------------------------------------------------------------------
+# -- casts ---------------------------------------------------------------------------------------------------
+# ------------
 CASTS = [
-    pytest.param("ap_fixed<8,8>", "ap_fixed<8,8,AP_TRN,AP_SAT_SYM>", [-128, 127], [-127, 127], id="sat-sym-same-width"),
-    pytest.param("ap_fixed<8,4>", "ap_int<8>", [-120, 120, -8, 8, -1], [-7, 7, 0, 0, 0], id="to-int-truncates"),
+    pytest.param(
+        "ap_fixed<8,8>", "ap_fixed<8,8,AP_TRN,AP_SAT_SYM>", [-128, 127], [-127, 127], id="sat-sym-same-width"
+    ),
+    pytest.param(
+        "ap_fixed<8,4>", "ap_int<8>", [-120, 120, -8, 8, -1], [-7, 7, 0, 0, 0], id="to-int-truncates"
+    ),
     pytest.param("ap_int<8>", "ap_int<8>", [127], [127], id="int-identity"),
     pytest.param("ap_int<16>", "ap_int<8>", [300, 128], [44, -128], id="int-wraps"),
     pytest.param("ap_uint<8>", "ap_fixed<8,4,AP_RND,AP_SAT>", [3, 200], [48, 127], id="uint-to-fixed"),
-    pytest.param("ap_fixed<16,6>", "ap_fixed<8,3,AP_RND_CONV>", [16, 48, -16, -48], [0, 2, 0, -2],
-                 id="fixed-rnd-conv-ties"),
-    pytest.param("ap_fixed<100,50>", "ap_fixed<16,6,AP_RND,AP_SAT>", [2**60, -(2**60), 3 * 2**49, 3 * 2**39],
-                 [32767, -32768, 1536, 2], id="wide-to-narrow"),
-    pytest.param("ap_fixed<16,6>", "ap_fixed<100,50>", [-1, 1536], [-(2**40), 3 * 2**49], id="narrow-to-wide"),
+    pytest.param(
+        "ap_fixed<16,6>",
+        "ap_fixed<8,3,AP_RND_CONV>",
+        [16, 48, -16, -48],
+        [0, 2, 0, -2],
+        id="fixed-rnd-conv-ties",
+    ),
+    pytest.param(
+        "ap_fixed<100,50>",
+        "ap_fixed<16,6,AP_RND,AP_SAT>",
+        [2**60, -(2**60), 3 * 2**49, 3 * 2**39],
+        [32767, -32768, 1536, 2],
+        id="wide-to-narrow",
+    ),
+    pytest.param(
+        "ap_fixed<16,6>", "ap_fixed<100,50>", [-1, 1536], [-(2**40), 3 * 2**49], id="narrow-to-wide"
+    ),
     # Pinned from g++: to_ap_int_base() keeps one bit when I <= 0, so a negative fraction becomes -1.
-    pytest.param("ap_fixed<8,0>", "ap_int<8>", [-32, 0, 32, -1, -128, 127], [-1, 0, 0, -1, -1, 0],
-                 id="to-int-i-zero-carry"),
+    pytest.param(
+        "ap_fixed<8,0>",
+        "ap_int<8>",
+        [-32, 0, 32, -1, -128, 127],
+        [-1, 0, 0, -1, -1, 0],
+        id="to-int-i-zero-carry",
+    ),
     pytest.param("ap_fixed<8,12>", "ap_int<8>", [-3, 3], [-48, 48], id="to-int-i-above-w"),
 ]
 
@@ -195,11 +311,16 @@ def test_double_rounding_example() -> None:
     assert from_float(through_float, dst).tolist() == [39498950226367]
 
 
-# -- to_float -------------------------------------------------------------------------------------------------------------
+# -- to_float ------------------------------------------------------------------------------------------------
+# -------------
 TO_FLOAT = [
-    pytest.param("ap_fixed<16,6>", [1536, -1, 0], [1.5, -2.0**-10, 0.0], id="exact"),
-    pytest.param("ap_fixed<64,64>", [2**53 + 1, 2**53 + 3, -(2**53) - 3], [2.0**53, 2.0**53 + 4, -(2.0**53) - 4],
-                 id="half-even-beyond-53-bits"),
+    pytest.param("ap_fixed<16,6>", [1536, -1, 0], [1.5, -(2.0**-10), 0.0], id="exact"),
+    pytest.param(
+        "ap_fixed<64,64>",
+        [2**53 + 1, 2**53 + 3, -(2**53) - 3],
+        [2.0**53, 2.0**53 + 4, -(2.0**53) - 4],
+        id="half-even-beyond-53-bits",
+    ),
     pytest.param("ap_fixed<100,60>", [-1], [-(2.0**-40)], id="wide"),
     pytest.param("ap_ufixed<100,60>", [2**100 - 1], [2.0**60], id="wide-rounds-up"),
     # Pinned from g++: to_double() writes the exponent field without a range check.
@@ -221,7 +342,8 @@ def test_round_trip_every_code_of_a_narrow_type() -> None:
     assert np.array_equal(t.from_float(t.to_float(raw)), raw)
 
 
-# -- the execution paths agree -------------------------------------------------------------------------------------------
+# -- the execution paths agree
+# -------------------------------------------------------------------------------------------
 def _random_types(rng: np.random.Generator, n: int, max_width: int) -> list[FixedType]:
     out = []
     for _ in range(n):
@@ -230,8 +352,16 @@ def _random_types(rng: np.random.Generator, n: int, max_width: int) -> list[Fixe
         o = list(Overflow)[int(rng.integers(0, 5))]
         signed = bool(rng.integers(0, 2)) or o is Overflow.WRAP_SM
         n_bits = min(w, int(rng.choice([0, 0, 1, 2, w])))
-        out.append(FixedType(w, int(rng.integers(-w, 2 * w + 2)), signed=signed, quantization=q, overflow=o,
-                             sat_bits=n_bits))
+        out.append(
+            FixedType(
+                w,
+                int(rng.integers(-w, 2 * w + 2)),
+                signed=signed,
+                quantization=q,
+                overflow=o,
+                sat_bits=n_bits,
+            )
+        )
     return out
 
 
@@ -251,11 +381,13 @@ def test_fast_and_decoded_from_float_agree() -> None:
     rng = np.random.default_rng(8)
     specials = [math.nan, NAN_NEG, math.inf, -math.inf, 0.0, -0.0, 5e-324, -5e-324, 1e300, -1e300, 2.0**-1074]
     for dst in _random_types(rng, 150, 63):
-        x = np.concatenate([
-            rng.normal(0, 2.0 ** (dst.int_bits - 1), 200),
-            (rng.integers(-(2**20), 2**20, 100) / 4.0) * 2.0**-dst.frac_bits,  # exact ties
-            specials,
-        ])
+        x = np.concatenate(
+            [
+                rng.normal(0, 2.0 ** (dst.int_bits - 1), 200),
+                (rng.integers(-(2**20), 2**20, 100) / 4.0) * 2.0**-dst.frac_bits,  # exact ties
+                specials,
+            ]
+        )
         assert from_float(x, dst).tolist() == from_float(x, dst, exact_decode=True).tolist(), str(dst)
 
 
@@ -285,28 +417,58 @@ def test_float32_input_is_exact() -> None:
     assert from_float(x32, t).tolist() == from_float(x32.astype(np.float64), t).tolist()
 
 
-# -- invalid calls -------------------------------------------------------------------------------------------------------
+# -- invalid calls
+# -------------------------------------------------------------------------------------------------------
 INVALID = [
-    pytest.param(lambda: requantize([1.5], 0, "ap_fixed<8,4>"), InvalidType,
-                 "Expected raw integers but got raw of dtype float64; use from_float for real values", id="float-raw"),
-    pytest.param(lambda: requantize(np.array([1, 2.5], dtype=object), 0, "ap_fixed<8,4>"), InvalidType,
-                 "Expected raw integers but raw holds 2.5 (type=float); use from_float for real values",
-                 id="float-in-object-raw"),
-    pytest.param(lambda: requantize([1], 1.0, "ap_fixed<8,4>"), InvalidType,  # type: ignore[arg-type]
-                 "Expected int but got src_frac_bits=1.0 (type=float)", id="float-frac-bits"),
+    pytest.param(
+        lambda: requantize([1.5], 0, "ap_fixed<8,4>"),
+        InvalidType,
+        "Expected raw integers but got raw of dtype float64; use from_float for real values",
+        id="float-raw",
+    ),
+    pytest.param(
+        lambda: requantize(np.array([1, 2.5], dtype=object), 0, "ap_fixed<8,4>"),
+        InvalidType,
+        "Expected raw integers but raw holds 2.5 (type=float); use from_float for real values",
+        id="float-in-object-raw",
+    ),
+    pytest.param(
+        lambda: requantize([1], 1.0, "ap_fixed<8,4>"),
+        InvalidType,  # type: ignore[arg-type]
+        "Expected int but got src_frac_bits=1.0 (type=float)",
+        id="float-frac-bits",
+    ),
     pytest.param(lambda: requantize([1], 0, "ap_fixed<8"), InvalidArgument, None, id="bad-type-text"),
-    pytest.param(lambda: cast([300], "ap_fixed<8,4>", "ap_fixed<8,4>"), InvalidArgument,
-                 "raw value 300 is outside ap_fixed<8,4> (raw codes -128 to 127)", id="raw-outside-source"),
-    pytest.param(lambda: cast([-1], "ap_ufixed<8,4>", "ap_fixed<8,4>"), InvalidArgument,
-                 "raw value -1 is outside ap_ufixed<8,4> (raw codes 0 to 255)", id="negative-unsigned-raw"),
-    pytest.param(lambda: from_float([2**53 + 1], "ap_fixed<64,64>"), InvalidArgument,
-                 "x=9007199254740993 is not exactly a double; from_float converts doubles (pass raw integers to cast)",
-                 id="int-not-a-double"),
-    pytest.param(lambda: from_float(np.array([1.0], dtype=np.longdouble), "ap_fixed<8,4>"), InvalidType,
-                 f"Expected float64 values but got x of dtype {np.dtype(np.longdouble)}; it would be rounded",
-                 id="longdouble"),
-    pytest.param(lambda: from_float(["1.5"], "ap_fixed<8,4>"), InvalidType,
-                 "Expected float values but got x of dtype <U3", id="strings"),
+    pytest.param(
+        lambda: cast([300], "ap_fixed<8,4>", "ap_fixed<8,4>"),
+        InvalidArgument,
+        "raw value 300 is outside ap_fixed<8,4> (raw codes -128 to 127)",
+        id="raw-outside-source",
+    ),
+    pytest.param(
+        lambda: cast([-1], "ap_ufixed<8,4>", "ap_fixed<8,4>"),
+        InvalidArgument,
+        "raw value -1 is outside ap_ufixed<8,4> (raw codes 0 to 255)",
+        id="negative-unsigned-raw",
+    ),
+    pytest.param(
+        lambda: from_float([2**53 + 1], "ap_fixed<64,64>"),
+        InvalidArgument,
+        "x=9007199254740993 is not exactly a double; from_float converts doubles (pass raw integers to cast)",
+        id="int-not-a-double",
+    ),
+    pytest.param(
+        lambda: from_float(np.array([1.0], dtype=np.longdouble), "ap_fixed<8,4>"),
+        InvalidType,
+        f"Expected float64 values but got x of dtype {np.dtype(np.longdouble)}; it would be rounded",
+        id="longdouble",
+    ),
+    pytest.param(
+        lambda: from_float(["1.5"], "ap_fixed<8,4>"),
+        InvalidType,
+        "Expected float values but got x of dtype <U3",
+        id="strings",
+    ),
 ]
 
 

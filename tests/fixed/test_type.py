@@ -11,31 +11,69 @@ from fwparity.fixed import FixedType, Overflow, Quantization, ap_fixed, ap_int, 
 
 PARSE = [
     pytest.param("ap_fixed<16,6>", ap_fixed(16, 6), "ap_fixed<16,6>", id="defaults"),
-    pytest.param("ap_fixed<16,6,AP_RND,AP_SAT>", ap_fixed(16, 6, quantization=Quantization.RND, overflow=Overflow.SAT),
-                 "ap_fixed<16,6,AP_RND,AP_SAT>", id="modes"),
-    pytest.param("ap_fixed<16,6,AP_RND,AP_SAT,0>", ap_fixed(16, 6, quantization="RND", overflow="SAT"),
-                 "ap_fixed<16,6,AP_RND,AP_SAT>", id="explicit-zero-n-dropped"),
-    pytest.param("ap_fixed<16,6,AP_TRN,AP_WRAP>", ap_fixed(16, 6), "ap_fixed<16,6>", id="explicit-defaults-dropped"),
-    pytest.param("ap_fixed<16,6,AP_RND>", ap_fixed(16, 6, quantization="AP_RND"), "ap_fixed<16,6,AP_RND>",
-                 id="quantization-only"),
-    pytest.param("ap_fixed<16,6,AP_TRN,AP_SAT>", ap_fixed(16, 6, overflow="AP_SAT"), "ap_fixed<16,6,AP_TRN,AP_SAT>",
-                 id="default-q-kept-before-o"),
-    pytest.param("ap_fixed<8,3,AP_TRN,AP_WRAP,2>", ap_fixed(8, 3, sat_bits=2), "ap_fixed<8,3,AP_TRN,AP_WRAP,2>",
-                 id="sat-bits"),
-    pytest.param("  ap_ufixed < 10 , 4 , AP_RND_CONV >  ", ap_ufixed(10, 4, quantization=Quantization.RND_CONV),
-                 "ap_ufixed<10,4,AP_RND_CONV>", id="whitespace"),
+    pytest.param(
+        "ap_fixed<16,6,AP_RND,AP_SAT>",
+        ap_fixed(16, 6, quantization=Quantization.RND, overflow=Overflow.SAT),
+        "ap_fixed<16,6,AP_RND,AP_SAT>",
+        id="modes",
+    ),
+    pytest.param(
+        "ap_fixed<16,6,AP_RND,AP_SAT,0>",
+        ap_fixed(16, 6, quantization="RND", overflow="SAT"),
+        "ap_fixed<16,6,AP_RND,AP_SAT>",
+        id="explicit-zero-n-dropped",
+    ),
+    pytest.param(
+        "ap_fixed<16,6,AP_TRN,AP_WRAP>", ap_fixed(16, 6), "ap_fixed<16,6>", id="explicit-defaults-dropped"
+    ),
+    pytest.param(
+        "ap_fixed<16,6,AP_RND>",
+        ap_fixed(16, 6, quantization="AP_RND"),
+        "ap_fixed<16,6,AP_RND>",
+        id="quantization-only",
+    ),
+    pytest.param(
+        "ap_fixed<16,6,AP_TRN,AP_SAT>",
+        ap_fixed(16, 6, overflow="AP_SAT"),
+        "ap_fixed<16,6,AP_TRN,AP_SAT>",
+        id="default-q-kept-before-o",
+    ),
+    pytest.param(
+        "ap_fixed<8,3,AP_TRN,AP_WRAP,2>",
+        ap_fixed(8, 3, sat_bits=2),
+        "ap_fixed<8,3,AP_TRN,AP_WRAP,2>",
+        id="sat-bits",
+    ),
+    pytest.param(
+        "  ap_ufixed < 10 , 4 , AP_RND_CONV >  ",
+        ap_ufixed(10, 4, quantization=Quantization.RND_CONV),
+        "ap_ufixed<10,4,AP_RND_CONV>",
+        id="whitespace",
+    ),
     pytest.param("ap_fixed<8,-2>", ap_fixed(8, -2), "ap_fixed<8,-2>", id="negative-int-bits"),
     pytest.param("ap_fixed<6,8>", ap_fixed(6, 8), "ap_fixed<6,8>", id="int-bits-above-width"),
     pytest.param("ap_int<8>", ap_int(8), "ap_int<8>", id="ap_int"),
     pytest.param("ap_uint<4>", ap_uint(4), "ap_uint<4>", id="ap_uint"),
-    pytest.param("fixed<18,8,RND_CONV,SAT>", ap_fixed(18, 8, quantization="RND_CONV", overflow="SAT"),
-                 "ap_fixed<18,8,AP_RND_CONV,AP_SAT>", id="hls4ml-fixed"),
-    pytest.param("ufixed<8,0,RND,SAT_SYM>", ap_ufixed(8, 0, quantization="RND", overflow="SAT_SYM"),
-                 "ap_ufixed<8,0,AP_RND,AP_SAT_SYM>", id="hls4ml-ufixed"),
+    pytest.param(
+        "fixed<18,8,RND_CONV,SAT>",
+        ap_fixed(18, 8, quantization="RND_CONV", overflow="SAT"),
+        "ap_fixed<18,8,AP_RND_CONV,AP_SAT>",
+        id="hls4ml-fixed",
+    ),
+    pytest.param(
+        "ufixed<8,0,RND,SAT_SYM>",
+        ap_ufixed(8, 0, quantization="RND", overflow="SAT_SYM"),
+        "ap_ufixed<8,0,AP_RND,AP_SAT_SYM>",
+        id="hls4ml-ufixed",
+    ),
     pytest.param("int<12>", ap_int(12), "ap_int<12>", id="hls4ml-int"),
     pytest.param("uint<1>", ap_uint(1), "ap_uint<1>", id="hls4ml-uint"),
-    pytest.param("ap_fixed<16,6,ap_rnd_inf,ap_sat_zero>", ap_fixed(16, 6, quantization="RND_INF", overflow="SAT_ZERO"),
-                 "ap_fixed<16,6,AP_RND_INF,AP_SAT_ZERO>", id="lower-case-modes"),
+    pytest.param(
+        "ap_fixed<16,6,ap_rnd_inf,ap_sat_zero>",
+        ap_fixed(16, 6, quantization="RND_INF", overflow="SAT_ZERO"),
+        "ap_fixed<16,6,AP_RND_INF,AP_SAT_ZERO>",
+        id="lower-case-modes",
+    ),
     pytest.param("ap_fixed<1024,1>", ap_fixed(1024, 1), "ap_fixed<1024,1>", id="max-width"),
 ]
 
@@ -56,8 +94,11 @@ def test_repr_rebuilds(text: str, expected: FixedType, canonical: str) -> None:
 
 REPRS = [
     pytest.param(ap_fixed(16, 6), "ap_fixed(16, 6)", id="defaults"),
-    pytest.param(ap_fixed(16, 6, quantization="RND", overflow="SAT"),
-                 "ap_fixed(16, 6, quantization=Quantization.RND, overflow=Overflow.SAT)", id="modes"),
+    pytest.param(
+        ap_fixed(16, 6, quantization="RND", overflow="SAT"),
+        "ap_fixed(16, 6, quantization=Quantization.RND, overflow=Overflow.SAT)",
+        id="modes",
+    ),
     pytest.param(ap_ufixed(8, 3, overflow="WRAP", sat_bits=2), "ap_ufixed(8, 3, sat_bits=2)", id="sat-bits"),
     pytest.param(ap_int(8), "ap_int(8)", id="int"),
     pytest.param(ap_uint(70), "ap_uint(70)", id="uint"),
@@ -75,13 +116,16 @@ def test_parse_returns_fixed_type_unchanged() -> None:
 
 
 SPELLINGS = (
-    "expected ap_fixed<W,I[,Q[,O[,N]]]>, ap_ufixed<W,I[,Q[,O[,N]]]>, ap_int<W>, ap_uint<W> (or hls4ml's fixed<...>, "
+    "expected ap_fixed<W,I[,Q[,O[,N]]]>, ap_ufixed<W,I[,Q[,O[,N]]]>, ap_int<W>, ap_uint<W> "
+    "(or hls4ml's fixed<...>, "
     "ufixed<...>, int<W>, uint<W>; Q and O with or without the AP_ prefix)"
 )
 
 BAD_TEXT = [
     pytest.param("ap_fixed<16>", "ap_fixed takes 2 to 5 template arguments, got 1", id="one-arg"),
-    pytest.param("ap_fixed<16,6,AP_RND,AP_SAT,0,1>", "ap_fixed takes 2 to 5 template arguments, got 6", id="six-args"),
+    pytest.param(
+        "ap_fixed<16,6,AP_RND,AP_SAT,0,1>", "ap_fixed takes 2 to 5 template arguments, got 6", id="six-args"
+    ),
     pytest.param("ap_fixed<16,6,AP_ROUND>", "unknown quantization mode 'AP_ROUND'", id="bad-q"),
     pytest.param("ap_fixed<16,6,AP_RND,AP_CLAMP>", "unknown overflow mode 'AP_CLAMP'", id="bad-o"),
     pytest.param("ap_fixed<16,6,AP_SAT>", "unknown quantization mode 'AP_SAT'", id="o-in-q-slot"),
@@ -105,45 +149,110 @@ def test_parse_rejects_bad_text(text: str, why: str) -> None:
 
 
 INVALID = [
-    pytest.param(lambda: FixedType(0, 0), InvalidArgument,
-                 "width=0 must be between 1 and 1024 (AP_INT_MAX_W)", id="width-zero"),
-    pytest.param(lambda: FixedType(1025, 1), InvalidArgument,
-                 "width=1025 must be between 1 and 1024 (AP_INT_MAX_W)", id="width-too-big"),
-    pytest.param(lambda: FixedType.parse("ap_fixed<2000,10>"), InvalidArgument,
-                 "width=2000 must be between 1 and 1024 (AP_INT_MAX_W)", id="parsed-width-too-big"),
-    pytest.param(lambda: FixedType("a", 1), InvalidType,  # type: ignore[arg-type]
-                 "Expected int but got width='a' (type=str)", id="width-str"),
-    pytest.param(lambda: FixedType(8, 2.5), InvalidType,  # type: ignore[arg-type]
-                 "Expected int but got int_bits=2.5 (type=float)", id="int-bits-float"),
-    pytest.param(lambda: FixedType(True, 1), InvalidType,  # type: ignore[arg-type]
-                 "Expected int but got width=True (type=bool)", id="width-bool"),
-    pytest.param(lambda: ap_fixed(8, 3, sat_bits=9), InvalidArgument,
-                 "sat_bits=9 must be between 0 and width=8", id="sat-bits-too-big"),
-    pytest.param(lambda: ap_fixed(8, 3, sat_bits=-1), InvalidArgument,
-                 "sat_bits=-1 must be between 0 and width=8", id="sat-bits-negative"),
-    pytest.param(lambda: ap_ufixed(8, 3, overflow=Overflow.WRAP_SM), InvalidArgument,
-                 "overflow=Overflow.WRAP_SM requires a signed type: the headers exit at run time for ap_ufixed",
-                 id="ufixed-wrap-sm"),
-    pytest.param(lambda: FixedType.parse("ap_ufixed<8,3,AP_TRN,AP_WRAP_SM>"), InvalidArgument,
-                 "overflow=Overflow.WRAP_SM requires a signed type: the headers exit at run time for ap_ufixed",
-                 id="parsed-ufixed-wrap-sm"),
-    pytest.param(lambda: FixedType(8, 4, is_int=True), InvalidArgument,
-                 "is_int=True requires int_bits == width, got width=8, int_bits=4", id="int-fraction"),
-    pytest.param(lambda: FixedType(8, 8, is_int=True, overflow=Overflow.SAT), InvalidArgument,
-                 "is_int=True requires the default modes (ap_int has none), got quantization=Quantization.TRN, "
-                 "overflow=Overflow.SAT, sat_bits=0", id="int-modes"),
-    pytest.param(lambda: ap_fixed(8, 3, quantization="ROUND"), InvalidArgument,
-                 "quantization='ROUND' is not one of AP_TRN, AP_TRN_ZERO, AP_RND, AP_RND_ZERO, AP_RND_MIN_INF, "
-                 "AP_RND_INF, AP_RND_CONV", id="bad-quantization-string"),
-    pytest.param(lambda: ap_fixed(8, 3, overflow=3), InvalidArgument,  # type: ignore[arg-type]
-                 "overflow=3 is not one of AP_WRAP, AP_SAT, AP_SAT_ZERO, AP_SAT_SYM, AP_WRAP_SM",
-                 id="bad-overflow-type"),
-    pytest.param(lambda: FixedType(8, 3, signed=1), InvalidType,  # type: ignore[arg-type]
-                 "Expected bool but got signed=1 (type=int)", id="signed-int"),
-    pytest.param(lambda: FixedType.parse(16), InvalidType,  # type: ignore[arg-type]
-                 "Expected a FixedType or an HLS type string but got obj=16 (type=int)", id="parse-int"),
-    pytest.param(lambda: ap_fixed(16, 6).with_(width=0), InvalidArgument,
-                 "width=0 must be between 1 and 1024 (AP_INT_MAX_W)", id="with-validates"),
+    pytest.param(
+        lambda: FixedType(0, 0),
+        InvalidArgument,
+        "width=0 must be between 1 and 1024 (AP_INT_MAX_W)",
+        id="width-zero",
+    ),
+    pytest.param(
+        lambda: FixedType(1025, 1),
+        InvalidArgument,
+        "width=1025 must be between 1 and 1024 (AP_INT_MAX_W)",
+        id="width-too-big",
+    ),
+    pytest.param(
+        lambda: FixedType.parse("ap_fixed<2000,10>"),
+        InvalidArgument,
+        "width=2000 must be between 1 and 1024 (AP_INT_MAX_W)",
+        id="parsed-width-too-big",
+    ),
+    pytest.param(
+        lambda: FixedType("a", 1),
+        InvalidType,  # type: ignore[arg-type]
+        "Expected int but got width='a' (type=str)",
+        id="width-str",
+    ),
+    pytest.param(
+        lambda: FixedType(8, 2.5),
+        InvalidType,  # type: ignore[arg-type]
+        "Expected int but got int_bits=2.5 (type=float)",
+        id="int-bits-float",
+    ),
+    pytest.param(
+        lambda: FixedType(True, 1),
+        InvalidType,  # type: ignore[arg-type]
+        "Expected int but got width=True (type=bool)",
+        id="width-bool",
+    ),
+    pytest.param(
+        lambda: ap_fixed(8, 3, sat_bits=9),
+        InvalidArgument,
+        "sat_bits=9 must be between 0 and width=8",
+        id="sat-bits-too-big",
+    ),
+    pytest.param(
+        lambda: ap_fixed(8, 3, sat_bits=-1),
+        InvalidArgument,
+        "sat_bits=-1 must be between 0 and width=8",
+        id="sat-bits-negative",
+    ),
+    pytest.param(
+        lambda: ap_ufixed(8, 3, overflow=Overflow.WRAP_SM),
+        InvalidArgument,
+        "overflow=Overflow.WRAP_SM requires a signed type: the headers exit at run time for ap_ufixed",
+        id="ufixed-wrap-sm",
+    ),
+    pytest.param(
+        lambda: FixedType.parse("ap_ufixed<8,3,AP_TRN,AP_WRAP_SM>"),
+        InvalidArgument,
+        "overflow=Overflow.WRAP_SM requires a signed type: the headers exit at run time for ap_ufixed",
+        id="parsed-ufixed-wrap-sm",
+    ),
+    pytest.param(
+        lambda: FixedType(8, 4, is_int=True),
+        InvalidArgument,
+        "is_int=True requires int_bits == width, got width=8, int_bits=4",
+        id="int-fraction",
+    ),
+    pytest.param(
+        lambda: FixedType(8, 8, is_int=True, overflow=Overflow.SAT),
+        InvalidArgument,
+        "is_int=True requires the default modes (ap_int has none), got quantization=Quantization.TRN, "
+        "overflow=Overflow.SAT, sat_bits=0",
+        id="int-modes",
+    ),
+    pytest.param(
+        lambda: ap_fixed(8, 3, quantization="ROUND"),
+        InvalidArgument,
+        "quantization='ROUND' is not one of AP_TRN, AP_TRN_ZERO, AP_RND, AP_RND_ZERO, AP_RND_MIN_INF, "
+        "AP_RND_INF, AP_RND_CONV",
+        id="bad-quantization-string",
+    ),
+    pytest.param(
+        lambda: ap_fixed(8, 3, overflow=3),
+        InvalidArgument,  # type: ignore[arg-type]
+        "overflow=3 is not one of AP_WRAP, AP_SAT, AP_SAT_ZERO, AP_SAT_SYM, AP_WRAP_SM",
+        id="bad-overflow-type",
+    ),
+    pytest.param(
+        lambda: FixedType(8, 3, signed=1),
+        InvalidType,  # type: ignore[arg-type]
+        "Expected bool but got signed=1 (type=int)",
+        id="signed-int",
+    ),
+    pytest.param(
+        lambda: FixedType.parse(16),
+        InvalidType,  # type: ignore[arg-type]
+        "Expected a FixedType or an HLS type string but got obj=16 (type=int)",
+        id="parse-int",
+    ),
+    pytest.param(
+        lambda: ap_fixed(16, 6).with_(width=0),
+        InvalidArgument,
+        "width=0 must be between 1 and 1024 (AP_INT_MAX_W)",
+        id="with-validates",
+    ),
 ]
 
 

@@ -1,7 +1,8 @@
 """fwparity.fixed: ap_fixed / ap_ufixed / ap_int / ap_uint types, quantization, overflow and exact arithmetic.
 
 Values are raw integer numpy arrays next to a :class:`FixedType`; floats appear only at the edges
-(:func:`from_float`, :func:`to_float`). Every conversion reproduces the Xilinx ``ap_types`` headers bit for bit.
+(:func:`from_float`, :func:`to_float`). Every conversion reproduces the Xilinx ``ap_types`` headers bit for
+bit.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ._arith import (
     sub_type,
 )
 from ._array import FixedArray
+from ._fxp import from_fxp, to_fxp
 from ._quantize import cast, from_float, requantize, to_float
 from ._type import MAX_WIDTH, FixedType, Overflow, Quantization, ap_fixed, ap_int, ap_ufixed, ap_uint
 
@@ -68,6 +70,9 @@ __all__ = [
     "ne",
     # _array
     "FixedArray",
+    # _fxp
+    "to_fxp",
+    "from_fxp",
 ]
 
 for _name in __all__:

@@ -1,8 +1,10 @@
 """Exact fixed-point arithmetic: the headers' full-precision result types and raw operations on them.
 
 In the headers an operator never rounds: ``a*b``, ``a+b``, ``a-b``, ``a/b`` and ``-a`` produce a wider type
-(``ap_fixed_base::RType``, with the default modes TRN/WRAP) that holds the exact result, and only the assignment to a
-destination applies that destination's Q/O. So these functions return exact raw integers plus the result type; round
+(``ap_fixed_base::RType``, with the default modes TRN/WRAP) that holds the exact result, and only the
+assignment to a
+destination applies that destination's Q/O. So these functions return exact raw integers plus the result type;
+round
 them with :func:`fwparity.fixed.cast`. Shifts are the exception: they keep the operand's type and wrap.
 """
 
@@ -97,14 +99,18 @@ def div_type(a: FixedType | str, b: FixedType | str) -> FixedType:
     a, b = FixedType.parse(a), FixedType.parse(b)
     s2 = int(b.signed)
     return _result(
-        s2 + a.width + max(b.frac_bits, 0), s2 + a.int_bits + b.frac_bits, a.signed or b.signed, _both_int(a, b)
+        s2 + a.width + max(b.frac_bits, 0),
+        s2 + a.int_bits + b.frac_bits,
+        a.signed or b.signed,
+        _both_int(a, b),
     )
 
 
 def neg_type(a: FixedType | str) -> FixedType:
     """Type of ``-a``: one more bit, signed, so ``-min`` is representable.
 
-    ``ap_int`` negation is ``ap_int_base<1,false>(0) - a``, which gives ``max(W, 1+S) + 1`` bits (3 for ``ap_int<1>``).
+    ``ap_int`` negation is ``ap_int_base<1,false>(0) - a``, which gives ``max(W, 1+S) + 1`` bits (3 for
+    ``ap_int<1>``).
 
     >>> str(neg_type("ap_ufixed<8,4>")), str(neg_type("ap_int<1>"))
     ('ap_fixed<9,5>', 'ap_int<3>')
@@ -154,7 +160,8 @@ def c_int_type(ctype: str = "int") -> FixedType:
     return FixedType(width, width, signed=signed)
 
 
-# -- raw operations -----------------------------------------------------------------------------------------------------
+# -- raw operations
+# -----------------------------------------------------------------------------------------------------
 def _operands(a_raw: ArrayLike, b_raw: ArrayLike, wide: bool) -> tuple[np.ndarray, np.ndarray]:
     a = _as_raw(a_raw, "a_raw")
     b = _as_raw(b_raw, "b_raw")
@@ -167,7 +174,9 @@ def _out(value: Any, t: FixedType) -> np.ndarray:
     return np.asarray(value).astype(t.dtype, copy=False)
 
 
-def _aligned(a_raw: ArrayLike, a_t: FixedType, b_raw: ArrayLike, b_t: FixedType) -> tuple[np.ndarray, np.ndarray]:
+def _aligned(
+    a_raw: ArrayLike, a_t: FixedType, b_raw: ArrayLike, b_t: FixedType
+) -> tuple[np.ndarray, np.ndarray]:
     """Both operands on the finer LSB, in int64 when that provably fits, else exact Python ints."""
     f = max(a_t.frac_bits, b_t.frac_bits)
     da, db = f - a_t.frac_bits, f - b_t.frac_bits
@@ -176,7 +185,9 @@ def _aligned(a_raw: ArrayLike, a_t: FixedType, b_raw: ArrayLike, b_t: FixedType)
     return (a << da if da else a), (b << db if db else b)
 
 
-def add(a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str) -> tuple[np.ndarray, FixedType]:
+def add(
+    a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str
+) -> tuple[np.ndarray, FixedType]:
     """Exact ``a+b``: raw codes of the sum on :func:`add_type`.
 
     >>> add([16], "ap_fixed<8,4>", [3], "ap_fixed<12,2>")  # 1.0 + 3/1024
@@ -188,7 +199,9 @@ def add(a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType
     return _out(a + b, t), t
 
 
-def sub(a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str) -> tuple[np.ndarray, FixedType]:
+def sub(
+    a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str
+) -> tuple[np.ndarray, FixedType]:
     """Exact ``a-b`` on :func:`sub_type` (always signed).
 
     >>> sub([0], "ap_ufixed<8,4>", [255], "ap_ufixed<8,4>")
@@ -200,7 +213,9 @@ def sub(a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType
     return _out(a - b, t), t
 
 
-def mul(a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str) -> tuple[np.ndarray, FixedType]:
+def mul(
+    a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str
+) -> tuple[np.ndarray, FixedType]:
     """Exact ``a*b`` on :func:`mul_type`: the raw product; int64 while ``W1+W2 <= 63``.
 
     >>> mul([-1507367806], "ap_fixed<32,4>", [-1717300311], "ap_fixed<32,4>")
@@ -218,7 +233,9 @@ def _trunc_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where((a < 0) != (b < 0), -q, q)
 
 
-def div(a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str) -> tuple[np.ndarray, FixedType]:
+def div(
+    a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str
+) -> tuple[np.ndarray, FixedType]:
     """``a/b`` on :func:`div_type`: ``(a << max(F2,0)) / b`` truncated toward zero, as the headers compute it.
 
     Raises
@@ -293,7 +310,9 @@ def shr(raw: ArrayLike, t: FixedType | str, n: int) -> np.ndarray:
     return _shift(raw, FixedType.parse(t), -_check_shift(n))
 
 
-def _compare(op: Any, a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str) -> np.ndarray:
+def _compare(
+    op: Any, a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str
+) -> np.ndarray:
     a, b = _aligned(a_raw, FixedType.parse(a_t), b_raw, FixedType.parse(b_t))
     return np.asarray(op(a, b), dtype=bool)
 

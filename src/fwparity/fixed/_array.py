@@ -1,7 +1,8 @@
 """FixedArray: raw integers plus their format, with exact, full-precision arithmetic.
 
 A thin convenience over the functional API (:mod:`fwparity.fixed._arith`, :mod:`fwparity.fixed._quantize`) for
-interactive use and tests. It never guesses a format and never rounds implicitly: arithmetic grows the word like the
+interactive use and tests. It never guesses a format and never rounds implicitly: arithmetic grows the word
+like the
 headers do, and only :meth:`FixedArray.cast` quantizes.
 """
 
@@ -35,8 +36,9 @@ class FixedArray:
     ``==`` compares values exactly (``ap_fixed<8,4>`` 1.0 equals ``ap_fixed<16,8>`` 1.0) and returns a boolean
     array; :meth:`is_identical` compares bits and format, which is what every HLS or RTL check needs.
     ``+ - * /`` and unary ``-`` return the headers' full-precision result (see :class:`FixedType`); an ``int``
-    operand takes the C rule (``ap_fixed<32,32>``). A finite ``float`` operand is compared exactly (no rounding
-    of either side); other operands are not supported.
+    operand takes the C rule (``ap_fixed<32,32>``). A finite ``float`` can be compared with (exactly, no
+    rounding
+    of either side) but not added or multiplied: ``ap_fixed op double`` does not compile in C++ either.
 
     Parameters
     ----------
@@ -85,7 +87,8 @@ class FixedArray:
         self._raw = a
         self._fmt = fmt
 
-    # -- construction and edges ------------------------------------------------------------------------------------------
+    # -- construction and edges
+    # ------------------------------------------------------------------------------------------
     @classmethod
     def from_raw(cls, raw: ArrayLike, fmt: FixedType | str) -> FixedArray:
         """The same as ``FixedArray(raw, fmt)``: raw codes, checked against the range."""
@@ -146,7 +149,8 @@ class FixedArray:
     def __repr__(self) -> str:
         return f"FixedArray({self._raw.tolist()!r}, {self._fmt!r})"
 
-    # -- comparison ---------------------------------------------------------------------------------------------------------
+    # -- comparison ------------------------------------------------------------------------------------------
+    # ---------------
     def is_identical(self, other: object) -> bool:
         """True when ``other`` is a FixedArray with the same format, shape and raw bits."""
         return (
@@ -156,7 +160,7 @@ class FixedArray:
             and bool(np.all(other._raw == self._raw))
         )
 
-    def _operand(self, other: object) -> tuple[np.ndarray, FixedType] | None:
+    def _operand(self, other: object, *, floats: bool = False) -> tuple[np.ndarray, FixedType] | None:
         if isinstance(other, FixedArray):
             return other._raw, other._fmt
         if isinstance(other, (int, np.integer)) and not isinstance(other, (bool, np.bool_)):
@@ -167,14 +171,15 @@ class FixedArray:
                 if not t.min_raw <= value <= t.max_raw:
                     raise InvalidArgument(f"other={other!r} does not fit a C long")
             return np.asarray(value, dtype=np.int64), t
-        if isinstance(other, (float, np.floating)) and np.isfinite(other):
-            # A finite double is exactly M * 2**-F2 with a 54-bit signed M: compare against that, not a rounding.
+        if floats and isinstance(other, (float, np.floating)) and np.isfinite(other):
+            # A finite double is exactly M * 2**-F2 with a 54-bit signed M: compare against that, not a
+            # rounding.
             m, f2 = _double_parts(float(other))
             return np.asarray(m, dtype=np.int64), FixedType(54, 54 - f2)
         return None
 
     def _cmp(self, other: object, op: Any) -> Any:
-        o = self._operand(other)
+        o = self._operand(other, floats=True)
         if o is None:
             return NotImplemented
         return op(self._raw, self._fmt, o[0], o[1])
@@ -197,7 +202,8 @@ class FixedArray:
     def __ge__(self, other: object) -> Any:
         return self._cmp(other, _arith.ge)
 
-    # -- arithmetic ---------------------------------------------------------------------------------------------------------
+    # -- arithmetic ------------------------------------------------------------------------------------------
+    # ---------------
     def _binary(self, other: object, op: Any, reflected: bool = False) -> Any:
         o = self._operand(other)
         if o is None:
@@ -242,7 +248,8 @@ class FixedArray:
     def __rshift__(self, n: int) -> FixedArray:
         return self._wrap(_arith.shr(self._raw, self._fmt, n), self._fmt)
 
-    # -- quantization ------------------------------------------------------------------------------------------------------
+    # -- quantization
+    # ------------------------------------------------------------------------------------------------------
     def cast(
         self,
         fmt: FixedType | str | None = None,

@@ -1,17 +1,22 @@
 """Quantization and overflow: the one kernel behind ``T(double)`` and ``T = other_fixed``.
 
-Both conversions in the headers run the same algorithm on a source written exactly as ``M * 2**-F2``: round the bits
-below the destination LSB by the quantization mode, then fold the result into ``W`` bits by the overflow mode. This
-module implements that algorithm once (:func:`requantize`) on raw integers, plus the double decoding in front of it
+Both conversions in the headers run the same algorithm on a source written exactly as ``M * 2**-F2``: round
+the bits
+below the destination LSB by the quantization mode, then fold the result into ``W`` bits by the overflow mode.
+This
+module implements that algorithm once (:func:`requantize`) on raw integers, plus the double decoding in front
+of it
 (:func:`from_float`) and the conversion out (:func:`to_float`).
 
 Two execution paths give the same bits:
 
-* an ``int64`` numpy path, used whenever the destination has ``W <= 63``; every intermediate is provably below 2**63
+* an ``int64`` numpy path, used whenever the destination has ``W <= 63``; every intermediate is provably below
+  2**63
   (a left shift is never formed, its overflow is detected from bounds instead);
 * an exact path on ``object`` arrays of Python ints for wider types and exotic shifts.
 
-``from_float`` additionally has a float64 fast path (``ldexp``/``floor`` are exact on doubles) for the common types; it
+``from_float`` additionally has a float64 fast path (``ldexp``/``floor`` are exact on doubles) for the common
+types; it
 is cross-checked against the integer decoding in the tests.
 """
 
@@ -32,9 +37,10 @@ __all__ = ["requantize", "from_float", "to_float", "cast"]
 _INT64_MAX = (1 << 63) - 1
 
 
-# -- input normalisation -----------------------------------------------------------------------------------------------
+# -- input normalisation
+# -----------------------------------------------------------------------------------------------
 def _as_raw(raw: ArrayLike, name: str) -> np.ndarray:
-    """An integer array as int64 when every value fits, else an object array of Python ints; floats are refused."""
+    """An integer array as int64 when every value fits, else as an object array of Python ints; no floats."""
     a = np.asarray(raw)
     kind = a.dtype.kind
     if kind in "ib":
@@ -81,7 +87,8 @@ def _as_double(x: ArrayLike) -> np.ndarray:
                 bad = a.flat[int(np.flatnonzero(~exact.astype(bool))[0])]
                 bad = bad.item() if isinstance(bad, np.generic) else bad
                 raise InvalidArgument(
-                    f"x={bad!r} is not exactly a double; from_float converts doubles (pass raw integers to cast)"
+                    f"x={bad!r} is not exactly a double; from_float converts doubles "
+                    "(pass raw integers to cast)"
                 )
         return f
     raise InvalidType(f"Expected float values but got x of dtype {a.dtype}")
@@ -93,7 +100,8 @@ def _check_int(name: str, value: object) -> int:
     return int(value)
 
 
-# -- the overflow stage (shared by every path) ------------------------------------------------------------------------
+# -- the overflow stage (shared by every path)
+# ------------------------------------------------------------------------
 def _to_signed(low: np.ndarray, width: int) -> np.ndarray:
     """Read ``low`` in [0, 2**W) as a W-bit two's-complement number."""
     if low.dtype == object:
@@ -113,8 +121,10 @@ def _overflow(
 ) -> np.ndarray:
     """Apply ``dst``'s overflow mode.
 
-    ``low`` is the rounded value modulo 2**W (non-negative), ``under``/``over`` say whether the rounded value was
-    below/above the range, ``neg`` is the sign of the source and ``lsb_w`` bit W of floor(t) (only for WRAP_SM, N=0).
+    ``low`` is the rounded value modulo 2**W (non-negative), ``under``/``over`` say whether the rounded value
+    was
+    below/above the range, ``neg`` is the sign of the source and ``lsb_w`` bit W of floor(t) (only for
+    WRAP_SM, N=0).
     """
     w, n, mode = dst.width, dst.sat_bits, dst.overflow
     lo, hi = dst.min_raw, dst.max_raw
@@ -123,8 +133,10 @@ def _overflow(
         def c(v: int) -> Any:
             return np.array(v, dtype=object)
     else:
+
         def c(v: int) -> Any:
             return v
+
     value = _to_signed(low, w) if dst.signed else low
     if mode is Overflow.WRAP and n == 0:
         return value
@@ -191,14 +203,18 @@ def _needs_lsb_w(dst: FixedType) -> bool:
     return dst.overflow is Overflow.WRAP_SM and dst.sat_bits == 0
 
 
-# -- requantize: the kernel ------------------------------------------------------------------------------------------
-def _requantize_int64(m: np.ndarray, s: int, dst: FixedType, neg: np.ndarray, lsb_w: np.ndarray | None) -> np.ndarray:
+# -- requantize: the kernel
+# ------------------------------------------------------------------------------------------
+def _requantize_int64(
+    m: np.ndarray, s: int, dst: FixedType, neg: np.ndarray, lsb_w: np.ndarray | None
+) -> np.ndarray:
     w, lo, hi = dst.width, dst.min_raw, dst.max_raw
     mask = (1 << w) - 1
     under = over = None
     if s <= 0:
         k = -s
-        # t = M * 2**k is never formed (it may not fit 64 bits): its low W bits and its range come from M directly.
+        # t = M * 2**k is never formed (it may not fit 64 bits): its low W bits and its range come from M
+        # directly.
         low = (m & ((1 << (w - k)) - 1)) << k if k < w else np.zeros_like(m)
         if _needs_range(dst):
             under = m < -((-lo) >> k)  # M * 2**k < lo  <=>  M < ceil(lo / 2**k)
@@ -229,8 +245,10 @@ def _requantize_int64(m: np.ndarray, s: int, dst: FixedType, neg: np.ndarray, ls
     return _overflow(low, under, over, neg, lsb_w, dst)
 
 
-def _round_exact(m: np.ndarray, s: Any, quant: Quantization, neg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(q, floor(t)) for t = M * 2**-s on object arrays; ``s`` is an int or an int array (one shift per element)."""
+def _round_exact(
+    m: np.ndarray, s: Any, quant: Quantization, neg: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(q, floor(t)) for t = M * 2**-s on object arrays; ``s`` is an int or one shift per element."""
     if np.ndim(s) == 0:
         s = int(s)
         if s <= 0:
@@ -289,7 +307,8 @@ def requantize(
 ) -> np.ndarray:
     """Assign exact values ``raw * 2**-src_frac_bits`` to ``dst``: its quantization, then its overflow mode.
 
-    This is the algorithm shared by ``ap_fixed_base(double)`` and fixed-to-fixed assignment in the headers, on raw
+    This is the algorithm shared by ``ap_fixed_base(double)`` and fixed-to-fixed assignment in the headers, on
+    raw
     integers of any size. It never goes through float and never wraps silently.
 
     Parameters
@@ -301,10 +320,12 @@ def requantize(
     dst : FixedType or str
         The destination type; its Q, O and N apply (ap_int semantics are in :func:`cast`, not here).
     negative : array_like of bool, optional
-        The sign of the source, used by TRN_ZERO, the round-to-nearest tie rules and AP_WRAP with N > 0; defaults
+        The sign of the source, used by TRN_ZERO, the round-to-nearest tie rules and AP_WRAP with N > 0;
+        defaults
         to ``raw < 0``. The headers take it from the source (a double's sign bit), not from the rounded value.
     pre_round_bit_w : array_like of bool, optional
-        Bit W of floor(t), for AP_WRAP_SM with N = 0, when the caller has already reduced ``raw``; computed from
+        Bit W of floor(t), for AP_WRAP_SM with N = 0, when the caller has already reduced ``raw``; computed
+        from
         ``raw`` by default.
 
     Returns
@@ -337,7 +358,8 @@ def requantize(
     return _finish(_requantize_object(m.astype(object), s, dst, neg, lsb_w), dst, shape)
 
 
-# -- fixed -> fixed (assignment) ----------------------------------------------------------------------------------------
+# -- fixed -> fixed (assignment)
+# ----------------------------------------------------------------------------------------
 def _check_in_range(m: np.ndarray, src: FixedType) -> None:
     if m.size == 0:
         return
@@ -363,7 +385,8 @@ def _to_ap_int_base(m: np.ndarray, src: FixedType) -> np.ndarray:
     elif i > 0:
         base = (m >> f) + carry.astype(np.int64).astype(m.dtype)
     else:
-        # The buffer has one bit: I == 0 gives 0, and the carry makes it -1 (1 in a signed 1-bit word). For I < 0
+        # The buffer has one bit: I == 0 gives 0, and the carry makes it -1 (1 in a signed 1-bit word). For I
+        # < 0
         # the headers read an uninitialised value; it is taken as 0 here.
         base = np.where(carry, -1, 0).astype(m.dtype)
     return base
@@ -372,8 +395,10 @@ def _to_ap_int_base(m: np.ndarray, src: FixedType) -> np.ndarray:
 def cast(raw: ArrayLike, src: FixedType | str, dst: FixedType | str) -> np.ndarray:
     """Raw codes of ``dst x = value;`` where ``value`` holds the raw codes ``raw`` of type ``src``.
 
-    The value is exact; only ``dst``'s modes count (the source's Q/O are irrelevant to an assignment). An ``ap_int``
-    destination takes the integer part truncated toward zero (``to_ap_int_base()``), then wraps, like the headers.
+    The value is exact; only ``dst``'s modes count (the source's Q/O are irrelevant to an assignment). An
+    ``ap_int``
+    destination takes the integer part truncated toward zero (``to_ap_int_base()``), then wraps, like the
+    headers.
 
     Raises
     ------
@@ -399,11 +424,13 @@ def cast(raw: ArrayLike, src: FixedType | str, dst: FixedType | str) -> np.ndarr
     return requantize(m, src.frac_bits, dst)
 
 
-# -- double -> fixed ----------------------------------------------------------------------------------------------------
+# -- double -> fixed
+# ----------------------------------------------------------------------------------------------------
 def _decode_double(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Write every double exactly as ``M * 2**-F2`` the way the headers read it.
 
-    NaN and inf have exponent 1024 (so they are +-(1.m) * 2**1024), subnormals keep the implicit 1 (the header's
+    NaN and inf have exponent 1024 (so they are +-(1.m) * 2**1024), subnormals keep the implicit 1 (the
+    header's
     misdecoding), and +-0 give M = 0.
     """
     bits = np.ascontiguousarray(x, dtype=np.float64).view(np.int64)
@@ -430,7 +457,8 @@ def _fixed_from_double_exact(x: np.ndarray, dst: FixedType) -> np.ndarray:
 
 def _scale(x: np.ndarray, f: int) -> np.ndarray:
     """``x * 2**f``, exact unless it overflows or falls below 2**-1022 (the caller handles both)."""
-    # overflow to inf is expected and handled as `special`; a signalling NaN (any random bit pattern may be one)
+    # overflow to inf is expected and handled as `special`; a signalling NaN (any random bit pattern may be
+    # one)
     # raises FE_INVALID in the multiply although the result is the NaN that `special` handles
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         if -1022 <= f <= 1023:
@@ -451,8 +479,10 @@ def _float_to_int64_mod(v: np.ndarray, width: int) -> np.ndarray:
 def _fixed_from_double_fast(x: np.ndarray, dst: FixedType) -> np.ndarray:
     """float64 arithmetic that is exact for ``W <= 63`` and ``-937 <= I <= 971`` (see :func:`from_float`).
 
-    ``t = x * 2**F`` is exact, ``floor(t)`` and ``t - floor(t)`` are exact, and ``floor(t) + 1`` is exact whenever a
-    fraction exists (|t| < 2**52). Overflowing t, inf and NaN are multiples of 2**(W+1) there: they wrap to 0 and
+    ``t = x * 2**F`` is exact, ``floor(t)`` and ``t - floor(t)`` are exact, and ``floor(t) + 1`` is exact
+    whenever a
+    fraction exists (|t| < 2**52). Overflowing t, inf and NaN are multiples of 2**(W+1) there: they wrap to 0
+    and
     overflow by their sign bit.
     """
     w, f = dst.width, dst.frac_bits
@@ -505,7 +535,7 @@ def _fixed_from_double_fast(x: np.ndarray, dst: FixedType) -> np.ndarray:
 
 
 def _int_from_double(x: np.ndarray, dst: FixedType) -> np.ndarray:
-    """``ap_int_base(double)``: truncate the magnitude, negate, wrap; |x| < 0.5 negative gives +1 (header bug)."""
+    """``ap_int_base(double)``: truncate the magnitude, negate, wrap; -0.5 < x < 0 gives +1 (header bug)."""
     w = dst.width
     mask = (1 << w) - 1
     if w <= 63:
@@ -535,10 +565,14 @@ def _fast_ok(dst: FixedType) -> bool:
 def from_float(x: ArrayLike, dst: FixedType | str, *, exact_decode: bool = False) -> np.ndarray:
     """Raw codes of ``dst(double)`` for every element of ``x``, exactly as the headers compute them.
 
-    The double's exact binary value is rounded once by ``dst``'s quantization mode and folded by its overflow mode.
-    Special inputs follow the headers: -0.0 -> 0; +-inf is +-2**1024 (saturates, or wraps to 0); NaN is read by its
-    sign bit as +-(1.m) * 2**1024 (so ``np.nan`` saturates to the maximum); huge values wrap exactly modulo 2**W;
-    subnormals are misdecoded as (1.m) * 2**-1023. ``ap_int``/``ap_uint`` use ``ap_int_base(double)``: truncation
+    The double's exact binary value is rounded once by ``dst``'s quantization mode and folded by its overflow
+    mode.
+    Special inputs follow the headers: -0.0 -> 0; +-inf is +-2**1024 (saturates, or wraps to 0); NaN is read
+    by its
+    sign bit as +-(1.m) * 2**1024 (so ``np.nan`` saturates to the maximum); huge values wrap exactly modulo
+    2**W;
+    subnormals are misdecoded as (1.m) * 2**-1023. ``ap_int``/``ap_uint`` use ``ap_int_base(double)``:
+    truncation
     toward zero, and a negative value with |x| < 0.5 gives +1 (a header bug, reproduced).
 
     Parameters
@@ -548,7 +582,8 @@ def from_float(x: ArrayLike, dst: FixedType | str, *, exact_decode: bool = False
     dst : FixedType or str
         The destination type.
     exact_decode : bool
-        Force the integer decoding of the double bits instead of the float64 fast path (same result; for tests).
+        Force the integer decoding of the double bits instead of the float64 fast path (same result; for
+        tests).
 
     Returns
     -------
@@ -577,7 +612,8 @@ def from_float(x: ArrayLike, dst: FixedType | str, *, exact_decode: bool = False
     return _finish(out, dst, shape)
 
 
-# -- fixed -> double ----------------------------------------------------------------------------------------------------
+# -- fixed -> double
+# ----------------------------------------------------------------------------------------------------
 def _to_double_scalar(v: int, width: int, int_bits: int) -> float:
     """``to_double()`` bit for bit, including its unchecked exponent field outside the normal range."""
     import struct
@@ -606,7 +642,7 @@ def _to_double_scalar(v: int, width: int, int_bits: int) -> float:
 
 
 def to_float(raw: ArrayLike, src: FixedType | str) -> np.ndarray:
-    """Values of raw codes as float64, like ``to_double()``: exact up to 53 significant bits, else half-to-even.
+    """Values of raw codes as float64, like ``to_double()``: exact up to 53 significant bits, else half-even.
 
     Returns
     -------

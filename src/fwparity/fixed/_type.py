@@ -1,7 +1,9 @@
 """The fixed-point type: :class:`FixedType`, its modes, and the HLS spelling parser.
 
-A ``FixedType`` is the Python twin of ``ap_fixed<W,I,Q,O,N>`` / ``ap_ufixed`` / ``ap_int<W>`` / ``ap_uint<W>``. It is
-immutable and validated once, so every function that receives one can trust it; values never live inside it (they
+A ``FixedType`` is the Python twin of ``ap_fixed<W,I,Q,O,N>`` / ``ap_ufixed`` / ``ap_int<W>`` /
+``ap_uint<W>``. It is
+immutable and validated once, so every function that receives one can trust it; values never live inside it
+(they
 are raw integer arrays next to it).
 """
 
@@ -89,8 +91,10 @@ def _check_mode(enum_cls: type[enum.Enum], name: str, value: object) -> Any:
 class FixedType:
     """An ``ap_fixed``/``ap_ufixed``/``ap_int``/``ap_uint`` type: width, integer bits, signedness and modes.
 
-    ``value = raw * 2**-frac_bits`` with ``frac_bits = width - int_bits``; ``int_bits`` may be negative or larger
-    than ``width``. Raw values are integer numpy arrays of :attr:`dtype`: ``int64`` up to 63 bits, else ``object``
+    ``value = raw * 2**-frac_bits`` with ``frac_bits = width - int_bits``; ``int_bits`` may be negative or
+    larger
+    than ``width``. Raw values are integer numpy arrays of :attr:`dtype`: ``int64`` up to 63 bits, else
+    ``object``
     arrays of exact Python ints.
 
     Parameters
@@ -102,11 +106,13 @@ class FixedType:
     signed : bool
         ``ap_fixed`` (True) or ``ap_ufixed`` (False).
     quantization, overflow : Quantization, Overflow
-        Modes applied when a value is assigned to this type (also accepted as HLS strings, ``"AP_RND"`` or ``"RND"``).
+        Modes applied when a value is assigned to this type (also accepted as HLS strings, ``"AP_RND"`` or
+        ``"RND"``).
     sat_bits : int
         ``N``, the number of saturation bits of ``AP_WRAP``/``AP_WRAP_SM``, 0 to ``width``.
     is_int : bool
-        ``ap_int``/``ap_uint``: requires ``int_bits == width`` and the default modes; changes the conversion from
+        ``ap_int``/``ap_uint``: requires ``int_bits == width`` and the default modes; changes the conversion
+        from
         ``double`` (truncation toward zero, see :func:`fwparity.fixed.from_float`) and the spelling.
 
     Raises
@@ -118,7 +124,8 @@ class FixedType:
 
     Notes
     -----
-    Word growth: the exact, full-precision result type of each operator in the headers (``ap_fixed_base::RType``).
+    Word growth: the exact, full-precision result type of each operator in the headers
+    (``ap_fixed_base::RType``).
     The result takes the default modes (TRN, WRAP); only the modes of the type a result is assigned to matter.
     ``S`` is signedness (1 or 0), ``F = W - I``. A C ``int`` operand is ``ap_fixed<32,32>`` first.
 
@@ -144,7 +151,7 @@ class FixedType:
         growth: ap_fixed<8,4> + ap_ufixed<8,4> -> ap_fixed<10,6>
         growth: ap_ufixed<8,4> + ap_ufixed<8,4> -> ap_ufixed<9,5>
         growth: ap_ufixed<8,4> - ap_ufixed<8,4> -> ap_fixed<9,5>
-        growth: ap_fixed<8,4> - ap_fixed<6,6> -> ap_fixed<9,7>
+        growth: ap_fixed<8,4> - ap_fixed<6,6> -> ap_fixed<11,7>
         growth: ap_fixed<8,4> / ap_fixed<8,4> -> ap_fixed<13,9>
         growth: ap_ufixed<8,4> / ap_ufixed<8,4> -> ap_ufixed<12,8>
         growth: ap_fixed<8,4> / ap_fixed<8,10> -> ap_fixed<9,3>
@@ -177,7 +184,8 @@ class FixedType:
     is_int: bool = False
 
     def __post_init__(self) -> None:
-        # Normalise first (numpy ints -> int, "AP_RND" -> Quantization.RND) so equal types compare and hash equal.
+        # Normalise first (numpy ints -> int, "AP_RND" -> Quantization.RND) so equal types compare and hash
+        # equal.
         width = _check_int("width", self.width)
         int_bits = _check_int("int_bits", self.int_bits)
         sat_bits = _check_int("sat_bits", self.sat_bits)
@@ -205,15 +213,18 @@ class FixedType:
             )
         if self.is_int:
             if int_bits != width:
-                raise InvalidArgument(f"is_int=True requires int_bits == width, got width={width!r}, "
-                                      f"int_bits={int_bits!r}")
+                raise InvalidArgument(
+                    f"is_int=True requires int_bits == width, got width={width!r}, int_bits={int_bits!r}"
+                )
             if quantization is not Quantization.TRN or overflow is not Overflow.WRAP or sat_bits != 0:
                 raise InvalidArgument(
-                    f"is_int=True requires the default modes (ap_int has none), got quantization={quantization!r}, "
+                    "is_int=True requires the default modes (ap_int has none), got "
+                    f"quantization={quantization!r}, "
                     f"overflow={overflow!r}, sat_bits={sat_bits!r}"
                 )
 
-    # -- derived attributes -------------------------------------------------------------------------------------------
+    # -- derived attributes
+    # -------------------------------------------------------------------------------------------
     @property
     def frac_bits(self) -> int:
         """``F = W - I``: the number of bits after the binary point (negative when ``I > W``)."""
@@ -234,18 +245,21 @@ class FixedType:
         """``int64`` when every raw code fits (``width <= 63``), else ``object`` (exact Python ints)."""
         return np.dtype(np.int64) if self.width <= 63 else np.dtype(object)
 
-    # -- spelling -------------------------------------------------------------------------------------------------------
+    # -- spelling
+    # -------------------------------------------------------------------------------------------------------
     @classmethod
     def parse(cls, obj: FixedType | str) -> FixedType:
         """Return ``obj`` if it is a FixedType, else parse an HLS type spelling.
 
         Accepted: ``ap_fixed<W,I[,Q[,O[,N]]]>``, ``ap_ufixed<...>``, ``ap_int<W>``, ``ap_uint<W>``, hls4ml's
-        ``fixed<...>``, ``ufixed<...>``, ``int<W>``, ``uint<W>``, modes with or without ``AP_``, any whitespace.
+        ``fixed<...>``, ``ufixed<...>``, ``int<W>``, ``uint<W>``, modes with or without ``AP_``, any
+        whitespace.
 
         Raises
         ------
         InvalidArgument
-            If the text is not one of the spellings above (the message lists them) or describes an invalid type.
+            If the text is not one of the spellings above (the message lists them) or describes an invalid
+            type.
         InvalidType
             If ``obj`` is neither a FixedType nor a str.
 
@@ -259,8 +273,9 @@ class FixedType:
         if isinstance(obj, FixedType):
             return obj
         if not isinstance(obj, str):
-            raise InvalidType(f"Expected a FixedType or an HLS type string but got obj={obj!r} "
-                              f"(type={type(obj).__name__})")
+            raise InvalidType(
+                f"Expected a FixedType or an HLS type string but got obj={obj!r} (type={type(obj).__name__})"
+            )
         return _parse(obj)
 
     def __str__(self) -> str:
@@ -295,7 +310,8 @@ class FixedType:
         """
         return dataclasses.replace(self, **changes)
 
-    # -- values ---------------------------------------------------------------------------------------------------------
+    # -- values ----------------------------------------------------------------------------------------------
+    # -----------
     def from_float(self, x: ArrayLike) -> np.ndarray:
         """Raw codes of ``T(double)`` for every element of ``x``; see :func:`fwparity.fixed.from_float`."""
         from ._quantize import from_float
@@ -309,13 +325,14 @@ class FixedType:
         return to_float(raw, self)
 
     def cast(self, raw: ArrayLike, src: FixedType | str) -> np.ndarray:
-        """Raw codes of ``T x = src_value;`` (assignment with this type's modes); see :func:`fwparity.fixed.cast`."""
+        """Raw codes of ``T x = src;`` (an assignment with this type's modes); see :func:`cast`."""
         from ._quantize import cast
 
         return cast(raw, src, self)
 
 
-# -- parser ----------------------------------------------------------------------------------------------------------
+# -- parser
+# ----------------------------------------------------------------------------------------------------------
 _MODE_LOOKUP: dict[type[enum.Enum], dict[str, Any]] = {
     cls: {**{m.value: m for m in cls}, **{m.name: m for m in cls}}  # type: ignore[attr-defined]
     for cls in (Quantization, Overflow)
@@ -333,7 +350,9 @@ _INT_RE = re.compile(r"^[+-]?\d+$")
 def _parse(text: str) -> FixedType:
     def bad(why: str = "") -> InvalidArgument:
         reason = f" ({why})" if why else ""
-        return InvalidArgument(f"Cannot parse a fixed-point type from {text!r}{reason}; expected {_SPELLINGS}")
+        return InvalidArgument(
+            f"Cannot parse a fixed-point type from {text!r}{reason}; expected {_SPELLINGS}"
+        )
 
     m = _TYPE_RE.match(text)
     if m is None:
@@ -367,7 +386,8 @@ def _parse_mode(cls: type[enum.Enum], arg: str, bad: Any) -> Any:
     return found
 
 
-# -- shorthand constructors ------------------------------------------------------------------------------------------
+# -- shorthand constructors
+# ------------------------------------------------------------------------------------------
 def ap_fixed(
     width: int,
     int_bits: int,
@@ -381,8 +401,14 @@ def ap_fixed(
     >>> ap_fixed(8, 3, overflow=Overflow.SAT)
     ap_fixed(8, 3, overflow=Overflow.SAT)
     """
-    return FixedType(width, int_bits, signed=True, quantization=quantization, overflow=overflow,  # type: ignore[arg-type]
-                     sat_bits=sat_bits)
+    return FixedType(
+        width,
+        int_bits,
+        signed=True,
+        quantization=_check_mode(Quantization, "quantization", quantization),
+        overflow=_check_mode(Overflow, "overflow", overflow),
+        sat_bits=sat_bits,
+    )
 
 
 def ap_ufixed(
@@ -398,8 +424,14 @@ def ap_ufixed(
     >>> str(ap_ufixed(10, 4, quantization="AP_RND"))
     'ap_ufixed<10,4,AP_RND>'
     """
-    return FixedType(width, int_bits, signed=False, quantization=quantization, overflow=overflow,  # type: ignore[arg-type]
-                     sat_bits=sat_bits)
+    return FixedType(
+        width,
+        int_bits,
+        signed=False,
+        quantization=_check_mode(Quantization, "quantization", quantization),
+        overflow=_check_mode(Overflow, "overflow", overflow),
+        sat_bits=sat_bits,
+    )
 
 
 def ap_int(width: int) -> FixedType:
