@@ -335,7 +335,8 @@ def requantize(
 
     Examples
     --------
-    >>> requantize([23, -23], 3, ap_fixed(8, 6, quantization=Quantization.RND)).tolist()  # 2.875 -> 3.0
+    >>> t = FixedType.parse("ap_fixed<8,6,AP_RND>")
+    >>> requantize([23, -23], 3, t).tolist()  # 2.875 -> 3.0 and -2.875 -> -2.75: ties go up
     [12, -11]
     >>> requantize([300], 0, "ap_fixed<8,8,AP_TRN,AP_SAT>").tolist()
     [127]
