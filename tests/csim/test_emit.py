@@ -153,6 +153,56 @@ def test_emitted_activations_match_reference_on_every_layer() -> None:
     assert len(np.unique(ours.outputs["out"])) > 100
 
 
+def _pooling_model() -> Model:
+    """Max and average pooling in 1D, 2D and global form, with padding, strides and narrow accumulators."""
+    a = Tensor("a", (10, 3), "ap_fixed<10,4>")
+    b = Tensor("b", (6, 6, 2), "ap_fixed<9,3,AP_RND,AP_SAT>")
+    res = "ap_fixed<12,5>"
+    layers = [
+        Layer("mp1", "maxpool1d", ["a"], (5, 3), {"result": res}, {}, {"pool": 2, "strides": 2}),
+        Layer(
+            "ap1",
+            "avgpool1d",
+            ["a"],
+            (10, 3),
+            {"result": res, "accum": "ap_fixed<11,4,AP_TRN,AP_SAT>"},
+            {},
+            {"pool": 3, "strides": 1, "pad_left": 1, "pad_right": 1},
+        ),
+        Layer("ga1", "global_avgpool1d", ["a"], (3,), {"result": res, "accum": "ap_fixed<16,8>"}),
+        Layer("gm1", "global_maxpool1d", ["ap1"], (3,), {"result": res}),
+        Layer("mp2", "maxpool2d", ["b"], (3, 3, 2), {"result": res}, {}, {"pool": 2, "strides": 2}),
+        Layer(
+            "ap2",
+            "avgpool2d",
+            ["b"],
+            (3, 3, 2),
+            {"result": res, "accum": "ap_fixed<14,6>"},
+            {},
+            {"pool": 3, "strides": 2, "pad_top": 1, "pad_bottom": 1, "pad_left": 1, "pad_right": 1},
+        ),
+        Layer("ga2", "global_avgpool2d", ["mp2"], (2,), {"result": res, "accum": "ap_fixed<14,6>"}),
+        Layer("gm2", "global_maxpool2d", ["ap2"], (2,), {"result": res}),
+    ]
+    return Model("pools", [a, b], layers, ["mp1", "ga1", "gm1", "ga2", "gm2"])
+
+
+def test_emitted_pooling_matches_reference_on_every_layer() -> None:
+    model = _pooling_model()
+    rng = np.random.default_rng(14)
+    inputs = {
+        "a": _rand("ap_fixed<10,4>", (2000, 10, 3), rng),
+        "b": _rand("ap_fixed<9,3,AP_RND,AP_SAT>", (2000, 6, 6, 2), rng),
+    }
+    ours = CsimBackend().run(model, inputs, trace=True)
+    ref = get_backend("reference").run(model, inputs, trace=True)
+    for name in model.outputs:
+        assert ours.outputs[name].shape == ref.outputs[name].shape, name
+        assert np.array_equal(ours.outputs[name], ref.outputs[name]), name
+    for name in ref.trace:
+        assert np.array_equal(ours.trace[name], ref.trace[name]), name
+
+
 @pytest.fixture(scope="module")
 def hand() -> Model:
     return _hand_model()
@@ -186,11 +236,12 @@ def test_emitted_weights_are_the_raw_codes(hand: Model) -> None:
     ("layer", "message"),
     [
         pytest.param(
-            Layer("pool", "maxpool1d", ["x"], (3,), {"result": "ap_fixed<8,3>"}, {}, {"pool": 2}),
-            r"^Layer 'pool' has kind='maxpool1d', which fwparity\.csim\.emit cannot write as HLS C\+\+ yet; "
-            r"supported: add, average, batchnorm, concatenate, dense, elu, flatten, leaky_relu, linear, "
-            r"maximum, minimum, multiply, relu, relu_max, reshape, selu, sigmoid, softmax, softplus, "
-            r"softsign, subtract, tanh, thresholded_relu$",
+            Layer("conv", "conv1d", ["x"], (3,), {"result": "ap_fixed<8,3>"}, {}, {}),
+            r"^Layer 'conv' has kind='conv1d', which fwparity\.csim\.emit cannot write as HLS C\+\+ yet; "
+            r"supported: add, average, avgpool1d, avgpool2d, batchnorm, concatenate, dense, elu, flatten, "
+            r"global_avgpool1d, global_avgpool2d, global_maxpool1d, global_maxpool2d, leaky_relu, linear, "
+            r"maximum, maxpool1d, maxpool2d, minimum, multiply, relu, relu_max, reshape, selu, sigmoid, "
+            r"softmax, softplus, softsign, subtract, tanh, thresholded_relu$",
             id="unsupported-kind",
         ),
     ],

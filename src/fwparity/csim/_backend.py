@@ -19,6 +19,7 @@ from __future__ import annotations
 import atexit
 import os
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,9 @@ if TYPE_CHECKING:
 
 __all__ = ["CsimBackend", "build_for"]
 
-_POOL: dict[tuple[Any, ...], CsimRunner] = {}
+#: Live runners by (library, workers, timeout), least recently used first; at most _POOL_SIZE are kept.
+_POOL: OrderedDict[tuple[Any, ...], CsimRunner] = OrderedDict()
+_POOL_SIZE = 4
 
 
 def _close_pool() -> None:
@@ -117,6 +120,9 @@ class CsimBackend(Backend):
         if runner is None or runner._closed:
             runner = CsimRunner(library, workers=self._workers, timeout=self._timeout)
             _POOL[key] = runner
+            while len(_POOL) > _POOL_SIZE:  # idle workers of old libraries would pile up in long sessions
+                _POOL.popitem(last=False)[1].close()
+        _POOL.move_to_end(key)
         return runner
 
     def run(self, model: Model, inputs_raw: Mapping[str, np.ndarray], *, trace: bool = False) -> RunResult:

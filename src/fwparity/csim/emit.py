@@ -9,12 +9,12 @@ assignment at load time. So the C++ holds exactly the model's raw weights (no de
 code.
 
 The top is always instrumented: each layer's output is offered to the raw-bit trace (a null check per layer
-when
-tracing is off).
+when tracing is off).
 
 Supported layer kinds: dense, relu, linear, relu_max, leaky_relu, thresholded_relu, elu, selu, sigmoid, tanh,
 softplus, softsign, softmax, batchnorm, add, subtract, multiply, average, maximum, minimum, concatenate,
-flatten, reshape. Anything else raises :class:`~fwparity.errors.UnsupportedLayer`.
+flatten, reshape, and max/average pooling (1D, 2D, global; channels last). Anything else raises
+:class:`~fwparity.errors.UnsupportedLayer`.
 """
 
 from __future__ import annotations
@@ -53,8 +53,19 @@ _PARAM_ACTIVATIONS = {
     "thresholded_relu": ("thresholded_relu", "theta"),
 }
 _MERGES = {"add", "subtract", "multiply", "average", "maximum", "minimum"}
+_POOLS = {
+    "maxpool1d",
+    "avgpool1d",
+    "maxpool2d",
+    "avgpool2d",
+    "global_maxpool1d",
+    "global_avgpool1d",
+    "global_maxpool2d",
+    "global_avgpool2d",
+}
 SUPPORTED_KINDS = frozenset(
     {"dense", "softmax", "batchnorm", "concatenate", "flatten", "reshape", "relu_max"}
+    | _POOLS
     | set(_ACTIVATIONS)
     | set(_PARAM_ACTIVATIONS)
     | _MERGES
@@ -117,6 +128,9 @@ class _Writer:
         self.weights.append(f"{ctype} {var}[{n}];")
         self.weights.append(f"static const {elem} {var}_raw[] = {{{body}}};")
         self.weights.append(f"static const bool {var}_loaded = fwp_fill({var}, {var}_raw, {n});")
+
+    def pool(self, *args: Any) -> None:
+        _emit_pool(self, *args)
 
     def layer(self, index: int, layer: Any) -> None:
         kind, name = layer.kind, layer.name
@@ -316,6 +330,8 @@ class _Writer:
             self.body.append(
                 f"    nnet::{fn}<{in_t}, {in2_t}, {res_t}, {cfg}>({in_v}, {in2_v}, {out_var}); // {name}"
             )
+        elif kind in _POOLS:
+            self.pool(kind, layer, cfg, lid, in_t, in_v, res_t, out_var, self.tensor_shape[ins[0]], ins[0])
         else:  # flatten / reshape: hls4ml aliases the array; a same-type copy is the same values
             self.body.append(f"    for (int i = 0; i < {n_out}; ++i) {out_var}[i] = {in_v}[i]; // {name}")
         self.body.append(f"    fwp::trace_store({len(self.traces)}, {out_var}, {n_out});")
@@ -324,6 +340,108 @@ class _Writer:
         self.tensor_var[name] = out_var
         self.tensor_shape[name] = tuple(layer.shape)
         self.tensor_fixed[name] = layer.types["result"]
+
+
+def _pool_geometry(opts: dict[str, Any], nd: int) -> tuple[list[int], list[int], list[int]]:
+    """pool sizes, strides and pads (1D: left, right; 2D: top, bottom, left, right) from a layer's options."""
+
+    def ints(v: Any) -> list[int]:
+        return [int(x) for x in v] if isinstance(v, (list, tuple)) else [int(v)] * nd
+
+    pool = ints(opts.get("pool", 2))
+    strides = ints(opts.get("strides", pool))
+    if "pads" in opts:
+        pads = [int(x) for x in opts["pads"]]
+    else:
+        keys = ("pad_left", "pad_right") if nd == 1 else ("pad_top", "pad_bottom", "pad_left", "pad_right")
+        pads = [int(opts.get(k, 0)) for k in keys]
+    return pool, strides, pads
+
+
+def _emit_pool(
+    wr: _Writer,
+    kind: str,
+    layer: Any,
+    cfg: str,
+    lid: str,
+    in_t: str,
+    in_v: str,
+    res_t: str,
+    out_var: str,
+    in_shape: tuple[int, ...],
+    src: str,
+) -> None:
+    nd = 2 if kind.endswith("2d") else 1
+    if len(in_shape) != nd + 1:
+        raise UnsupportedLayer(
+            f"Layer {layer.name!r} ({kind}) needs a channels-last input of rank {nd + 1}, "
+            f"not shape {in_shape!r}"
+        )
+    op = "Max" if "max" in kind else "Average"
+    accum = layer.types.get("accum", wr.tensor_fixed[src])
+    acc_t = wr.typedef(f"{lid}_accum_t", accum)
+    n_filt = in_shape[-1]
+    if kind.startswith("global_"):
+        dims = (
+            f"    static const unsigned n_in = {in_shape[0]};\n"
+            if nd == 1
+            else f"    static const unsigned in_height = {in_shape[0]};\n"
+            f"    static const unsigned in_width = {in_shape[1]};\n"
+        )
+        wr.configs.append(
+            f"struct {cfg} : nnet::pooling{nd}d_config {{\n{dims}"
+            f"    static const unsigned n_filt = {n_filt};\n"
+            f"    static const nnet::Pool_Op pool_op = nnet::{op};\n"
+            "    static const unsigned reuse_factor = 1;\n"
+            f"    typedef {acc_t} accum_t;\n"
+            "};\n"
+        )
+        fn = f"global_pooling{nd}d_cl"
+    else:
+        pool, strides, pads = _pool_geometry(layer.options, nd)
+        out_shape = tuple(layer.shape)
+        count_pad = "true" if layer.options.get("count_pad", False) else "false"
+        if nd == 1:
+            dims = (
+                f"    static const unsigned n_in = {in_shape[0]};\n"
+                f"    static const unsigned n_out = {out_shape[0]};\n"
+                f"    static const unsigned n_filt = {n_filt};\n"
+                f"    static const unsigned pool_width = {pool[0]};\n"
+                "    static const unsigned filt_width = pool_width;\n"
+                "    static const unsigned n_chan = n_filt;\n"
+                f"    static const unsigned pad_left = {pads[0]};\n"
+                f"    static const unsigned pad_right = {pads[1]};\n"
+                f"    static const unsigned stride_width = {strides[0]};\n"
+            )
+        else:
+            dims = (
+                f"    static const unsigned in_height = {in_shape[0]};\n"
+                f"    static const unsigned in_width = {in_shape[1]};\n"
+                f"    static const unsigned n_filt = {n_filt};\n"
+                f"    static const unsigned stride_height = {strides[0]};\n"
+                f"    static const unsigned stride_width = {strides[1]};\n"
+                f"    static const unsigned pool_height = {pool[0]};\n"
+                f"    static const unsigned pool_width = {pool[1]};\n"
+                "    static const unsigned filt_height = pool_height;\n"
+                "    static const unsigned filt_width = pool_width;\n"
+                "    static const unsigned n_chan = n_filt;\n"
+                f"    static const unsigned out_height = {out_shape[0]};\n"
+                f"    static const unsigned out_width = {out_shape[1]};\n"
+                f"    static const unsigned pad_top = {pads[0]};\n"
+                f"    static const unsigned pad_bottom = {pads[1]};\n"
+                f"    static const unsigned pad_left = {pads[2]};\n"
+                f"    static const unsigned pad_right = {pads[3]};\n"
+            )
+        wr.configs.append(
+            f"struct {cfg} : nnet::pooling{nd}d_config {{\n{dims}"
+            f"    static const bool count_pad = {count_pad};\n"
+            f"    static const nnet::Pool_Op pool_op = nnet::{op};\n"
+            "    static const unsigned reuse_factor = 1;\n"
+            f"    typedef {acc_t} accum_t;\n"
+            "};\n"
+        )
+        fn = f"pooling{nd}d_cl"
+    wr.body.append(f"    nnet::{fn}<{in_t}, {res_t}, {cfg}>({in_v}, {out_var}); // {layer.name}")
 
 
 def emit_model(model: Model) -> EmittedProject:
@@ -391,6 +509,7 @@ def emit_model(model: Model) -> EmittedProject:
             '#include "nnet_utils/nnet_dense.h"',
             '#include "nnet_utils/nnet_batchnorm.h"',
             '#include "nnet_utils/nnet_merge.h"',
+            '#include "nnet_utils/nnet_pooling.h"',
             "",
             *wr.configs,
             "#endif",
