@@ -380,7 +380,7 @@ def test_int64_and_object_paths_agree_on_requantize() -> None:
 def test_fast_and_decoded_from_float_agree() -> None:
     rng = np.random.default_rng(8)
     specials = [math.nan, NAN_NEG, math.inf, -math.inf, 0.0, -0.0, 5e-324, -5e-324, 1e300, -1e300, 2.0**-1074]
-    for dst in _random_types(rng, 150, 63):
+    for dst in _random_types(rng, 150, 63) + _random_types(rng, 60, 300):
         x = np.concatenate(
             [
                 rng.normal(0, 2.0 ** (dst.int_bits - 1), 200),

@@ -522,17 +522,57 @@ def _fixed_from_double_fast(x: np.ndarray, dst: FixedType) -> np.ndarray:
         if mode is Overflow.SAT_SYM and dst.signed and w > 1:
             lo += 1.0
         return np.clip(q, lo, hi - 1.0, out=q).astype(np.int64)
-    under = q < lo
-    over = q >= hi
-    if special.size:
-        under[special] = neg[special]
-        over[special] = ~neg[special]
+    if _needs_range(dst) or w > 63:
+        under = q < lo
+        over = q >= hi
+        if special.size:
+            under[special] = neg[special]
+            over[special] = ~neg[special]
+    else:
+        under = over = None  # plain AP_WRAP: only the low W bits matter
+    if w > 63:
+        assert under is not None and over is not None
+        return _wide_from_rounded(q, inc, under, over, neg, dst)
     q_i = _float_to_int64_mod(q, w)
     lsb_w = None
     if _needs_lsb_w(dst):
         fl_i = q_i if inc is None else q_i - inc
         lsb_w = ((fl_i >> w) & 1) != 0
     return _overflow(q_i & ((1 << w) - 1), under, over, neg, lsb_w, dst)
+
+
+def _wide_from_rounded(
+    q: np.ndarray,
+    inc: np.ndarray | None,
+    under: np.ndarray,
+    over: np.ndarray,
+    neg: np.ndarray,
+    dst: FixedType,
+) -> np.ndarray:
+    """Finish the float fast path for W > 63: q is exact (integer-valued doubles); only converting it is wide.
+
+    Values below 2**62 in magnitude are in range for W >= 64 and go through int64; the rest (out of range or
+    huge) get exact Python ints from their mantissa and exponent and the shared overflow stage.
+    """
+    w = dst.width
+    small = np.abs(q) < 2.0**62
+    out = np.where(small, q, 0.0).astype(np.int64).astype(object)
+    sel = np.flatnonzero(under | over | ~small)
+    if sel.size:
+        mantissa, exponent = np.frexp(q[sel])
+        m = np.ldexp(mantissa, 53).astype(np.int64)  # |m| < 2**53, exact
+        shift = exponent - 53
+        left = shift >= 0
+        exact = np.empty(sel.size, dtype=object)
+        exact[left] = m[left].astype(object) << shift[left].astype(object)
+        # q is an integer: no bits lost
+        exact[~left] = (m[~left] >> np.minimum(-shift[~left], 63)).astype(object)
+        lsb_w = None
+        if _needs_lsb_w(dst):
+            fl = exact if inc is None else exact - inc[sel].astype(np.int64).astype(object)
+            lsb_w = ((fl >> w) & 1) != 0
+        out[sel] = _overflow(exact & ((1 << w) - 1), under[sel], over[sel], neg[sel], lsb_w, dst)
+    return out
 
 
 def _int_from_double(x: np.ndarray, dst: FixedType) -> np.ndarray:
@@ -560,7 +600,10 @@ def _int_from_double(x: np.ndarray, dst: FixedType) -> np.ndarray:
 
 
 def _fast_ok(dst: FixedType) -> bool:
-    return dst.width <= 63 and -937 <= dst.int_bits <= 971
+    # I <= 971: inf, NaN and t >= 2**1024 are multiples of 2**(W+1) (they wrap to 0); F <= 1000: subnormals
+    # and
+    # their misdecoded value agree on floor and fraction; W <= 512 keeps the bounds exact doubles.
+    return dst.width <= 512 and dst.frac_bits <= 1000 and dst.int_bits <= 971
 
 
 def from_float(x: ArrayLike, dst: FixedType | str, *, exact_decode: bool = False) -> np.ndarray:
