@@ -100,7 +100,9 @@ def test_warm_call_does_not_recompile(cache: Path, counting_gxx: tuple[list[str]
     [
         pytest.param({"flags": ["-O1"]}, id="flags"),
         pytest.param({"sources": {"lib.cpp": LIB_SOURCE.replace("WHICH", "2")}}, id="source-content"),
-        pytest.param({"sources": {"lib.cpp": LIB_SOURCE.replace("WHICH", "1"), "x.h": "//"}}, id="extra-header"),
+        pytest.param(
+            {"sources": {"lib.cpp": LIB_SOURCE.replace("WHICH", "1"), "x.h": "//"}}, id="extra-header"
+        ),
         pytest.param({"tag": "other"}, id="tag"),
     ],
 )
@@ -138,7 +140,9 @@ def test_several_translation_units_compile_and_link(cache: Path) -> None:
 
 
 def test_executable(cache: Path) -> None:
-    exe = _build.build_executable({"main.cpp": "#include <cstdio>\nint main() { std::puts(\"hi\"); }\n"}, flags=["-O0"])
+    exe = _build.build_executable(
+        {"main.cpp": '#include <cstdio>\nint main() { std::puts("hi"); }\n'}, flags=["-O0"]
+    )
     assert subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout == "hi\n"
 
 
@@ -161,7 +165,9 @@ def test_two_processes_build_once(cache: Path, counting_gxx: tuple[list[str], Pa
     source = LIB_SOURCE.replace("WHICH", "7")
     env = {**os.environ, "FWPARITY_CACHE": str(cache)}
     procs = [
-        subprocess.Popen([sys.executable, "-c", _CHILD, prefix[0], source], env=env, stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", _CHILD, prefix[0], source], env=env, stdout=subprocess.PIPE, text=True
+        )
         for _ in range(2)
     ]
     outputs = [p.communicate(timeout=120)[0].strip() for p in procs]
@@ -203,7 +209,12 @@ def test_error_excerpt_is_capped() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        pytest.param({"sources": {}}, InvalidArgument, r"^A build needs at least one source, not sources=\{\}$", id="empty"),
+        pytest.param(
+            {"sources": {}},
+            InvalidArgument,
+            r"^A build needs at least one source, not sources=\{\}$",
+            id="empty",
+        ),
         pytest.param(
             {"sources": {"a.h": "//"}},
             InvalidArgument,
@@ -261,8 +272,12 @@ def test_load_library_missing_file(tmp_path: Path) -> None:
 
 
 def test_same_symbols_in_two_libraries_each_call_their_own(cache: Path) -> None:
-    one = _build.load_library(_build.build_shared_library({"lib.cpp": LIB_SOURCE.replace("WHICH", "1")}, flags=["-O0"]))
-    two = _build.load_library(_build.build_shared_library({"lib.cpp": LIB_SOURCE.replace("WHICH", "2")}, flags=["-O0"]))
+    one = _build.load_library(
+        _build.build_shared_library({"lib.cpp": LIB_SOURCE.replace("WHICH", "1")}, flags=["-O0"])
+    )
+    two = _build.load_library(
+        _build.build_shared_library({"lib.cpp": LIB_SOURCE.replace("WHICH", "2")}, flags=["-O0"])
+    )
     # call_which() calls the exported which() through the PLT at -O0 with -fPIC; under RTLD_GLOBAL the second
     # library would bind to the first one's which().
     assert (one.which(), one.call_which()) == (1, 1)

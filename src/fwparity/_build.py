@@ -214,9 +214,7 @@ def run_build_command(
     """
     argv = [str(a) for a in argv]
     try:
-        proc = subprocess.run(
-            argv, cwd=cwd, env=_tool_env(env), capture_output=True, text=True, check=False
-        )
+        proc = subprocess.run(argv, cwd=cwd, env=_tool_env(env), capture_output=True, text=True, check=False)
     except OSError as exc:
         raise BuildError(f"Could not run {shlex.join(argv)}: {exc}") from exc
     if proc.returncode != 0:
@@ -236,7 +234,12 @@ def _run_parallel(commands: Sequence[list[str]], *, cwd: Path, jobs: int) -> Non
                 argv = pending.pop(0)
                 try:
                     proc = subprocess.Popen(
-                        argv, cwd=cwd, env=_tool_env(None), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+                        argv,
+                        cwd=cwd,
+                        env=_tool_env(None),
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT,
+                        text=True,
                     )
                 except OSError as exc:
                     raise BuildError(f"Could not run {shlex.join(argv)}: {exc}") from exc
@@ -247,7 +250,9 @@ def _run_parallel(commands: Sequence[list[str]], *, cwd: Path, jobs: int) -> Non
             out, _ = proc.communicate()
             if proc.returncode != 0 and failure is None:
                 log = _error_excerpt(out or "", cwd)
-                failure = BuildError(f"Command failed with exit code {proc.returncode}: {shlex.join(argv)}\n{log}")
+                failure = BuildError(
+                    f"Command failed with exit code {proc.returncode}: {shlex.join(argv)}\n{log}"
+                )
                 pending.clear()
     finally:
         for _, proc in running:
@@ -306,11 +311,17 @@ def _build(
             compiles: list[list[str]] = []
         else:
             link_in = [f"{unit}.o" for unit in units]
-            compiles = [[*prefix, *flags, *pic, *include_flags, "-c", unit, "-o", f"{unit}.o"] for unit in units]
+            compiles = [
+                [*prefix, *flags, *pic, *include_flags, "-c", unit, "-o", f"{unit}.o"] for unit in units
+            ]
         _run_parallel(compiles, cwd=tmp, jobs=jobs or os.cpu_count() or 1)
         shared = ["-shared"] if kind == "shared" else []
         compile_flags = [*flags, *include_flags] if len(units) == 1 else []
-        run_build_command([*prefix, *compile_flags, *pic, *shared, *link_in, *link_flags, "-o", product], cwd=tmp)
+        run_build_command(
+            [*prefix, *compile_flags, *pic, *shared, *link_in, *link_flags, "-o", product], cwd=tmp
+        )
+        for obj in compiles:  # object files are only link inputs; the sources stay for debugging
+            (tmp / obj[-1]).unlink()
 
     return cached_build(key, build, tag=tag, product=product)
 

@@ -63,7 +63,9 @@ def _binop_pool() -> list[tuple[str, FixedType, FixedType, FixedType]]:
         for _ in range(10):
             out.append((op, random_type(rng, max_width=70), random_type(rng, max_width=70), random_type(rng)))
         # Natural types: ap_int op ap_int, and a mixed fixed/int pair.
-        out.append((op, FixedType(9, 9, is_int=True), FixedType(7, 7, signed=False, is_int=True), random_type(rng)))
+        out.append(
+            (op, FixedType(9, 9, is_int=True), FixedType(7, 7, signed=False, is_int=True), random_type(rng))
+        )
         out.append((op, random_type(rng, max_width=40), FixedType(12, 12, is_int=True), random_type(rng)))
     return out
 
@@ -92,16 +94,32 @@ def _assert_ok(check: Check) -> None:
 # ------------------------------------------------------------------------------------------------------------------
 
 KNOWN_CONVERSIONS = [
-    pytest.param("ap_int<8>", [-0.3, -0.49, -1e-300, -0.5, -0.7, -2.7, 300.7], [1, 1, 1, 0, 0, -2, 44],
-                 id="ap_int-negative-fraction-bug"),
+    pytest.param(
+        "ap_int<8>",
+        [-0.3, -0.49, -1e-300, -0.5, -0.7, -2.7, 300.7],
+        [1, 1, 1, 0, 0, -2, 44],
+        id="ap_int-negative-fraction-bug",
+    ),
     pytest.param("ap_uint<8>", [-1.0, math.inf, math.nan, 1e300], [255, 0, 0, 0], id="ap_uint-specials"),
     pytest.param("ap_ufixed<4,4,AP_TRN,AP_WRAP,2>", [-8.0], [12], id="ufixed-wrap-n-underflow-sets-msbs"),
-    pytest.param("ap_fixed<16,16>", [2.0**64 + 2.0**12, -(2.0**64 + 2.0**12), 1e300], [4096, -4096, 0],
-                 id="huge-wraps-exactly"),
-    pytest.param("ap_fixed<4,4,AP_TRN,AP_WRAP_SM>", [8, 9, 15, 16, 17, -9, -10, -16, -17],
-                 [7, 6, 0, -1, -2, -8, -7, -1, 0], id="wrap-sm-folds"),
-    pytest.param("ap_fixed<16,6,AP_RND,AP_SAT>", [math.nan, -math.nan, math.inf, -math.inf, -0.0, 1.5],
-                 [32767, -32768, 32767, -32768, 0, 1536], id="nan-by-sign-bit"),
+    pytest.param(
+        "ap_fixed<16,16>",
+        [2.0**64 + 2.0**12, -(2.0**64 + 2.0**12), 1e300],
+        [4096, -4096, 0],
+        id="huge-wraps-exactly",
+    ),
+    pytest.param(
+        "ap_fixed<4,4,AP_TRN,AP_WRAP_SM>",
+        [8, 9, 15, 16, 17, -9, -10, -16, -17],
+        [7, 6, 0, -1, -2, -8, -7, -1, 0],
+        id="wrap-sm-folds",
+    ),
+    pytest.param(
+        "ap_fixed<16,6,AP_RND,AP_SAT>",
+        [math.nan, -math.nan, math.inf, -math.inf, -0.0, 1.5],
+        [32767, -32768, 32767, -32768, 0, 1536],
+        id="nan-by-sign-bit",
+    ),
     pytest.param("ap_fixed<8,8,AP_TRN,AP_SAT_SYM>", [-128.0, -200.0], [-127, -127], id="sat-sym"),
     pytest.param("ap_fixed<64,-1000>", [5e-324], [2**41], id="subnormal-misdecoded"),
     pytest.param("ap_fixed<8,8>", [-2.7], [-3], id="trn-is-floor"),
@@ -109,7 +127,9 @@ KNOWN_CONVERSIONS = [
 
 
 @pytest.mark.parametrize(("spelling", "values", "expected"), KNOWN_CONVERSIONS)
-def test_oracle_reproduces_known_header_behaviour(spelling: str, values: list[float], expected: list[int]) -> None:
+def test_oracle_reproduces_known_header_behaviour(
+    spelling: str, values: list[float], expected: list[int]
+) -> None:
     t = FixedType.parse(spelling)
     assert build_oracle(conversions=[t]).from_float(t, values).tolist() == expected
 
@@ -118,14 +138,20 @@ def test_oracle_wide_cast_and_arithmetic() -> None:
     wide = FixedType.parse("ap_fixed<130,64>")
     narrow = FixedType.parse("ap_fixed<8,4>")
     quotient = FixedType.parse("ap_fixed<13,9>")
-    oracle = build_oracle(casts=[(wide, wide)], binops=[("/", narrow, narrow, quotient), ("*", wide, wide, wide)])
+    oracle = build_oracle(
+        casts=[(wide, wide)], binops=[("/", narrow, narrow, quotient), ("*", wide, wide, wide)]
+    )
     raw = np.array([-(2**129), 2**129 - 1, 0, -1, 123456789 << 70], dtype=object)
     assert oracle.cast(raw, wide, wide).tolist() == raw.tolist()  # identity through three words each way
     # 1.0 / 3.0 in <8,4> is exact in <13,9>: trunc((16 << 4) / 48) = 5
-    assert oracle.binary("/", np.array([16, -16]), narrow, np.array([48, 48]), narrow, quotient).tolist() == [5, -5]
+    assert oracle.binary("/", np.array([16, -16]), narrow, np.array([48, 48]), narrow, quotient).tolist() == [
+        5,
+        -5,
+    ]
     # raw 2^34 is 2^-32 at F=66; the product 2^-64 is raw 2^2 at F=66
-    assert oracle.binary("*", np.array([2**34], dtype=object), wide, np.array([2**34], dtype=object), wide,
-                         wide).tolist() == [4]
+    assert oracle.binary(
+        "*", np.array([2**34], dtype=object), wide, np.array([2**34], dtype=object), wide, wide
+    ).tolist() == [4]
 
 
 @pytest.mark.parametrize("width", [1, 7, 63, 64, 65, 128, 200])
@@ -142,10 +168,16 @@ def test_words_round_trip(width: int, signed: bool) -> None:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        pytest.param(lambda: build_oracle(binops=[("%", FixedType(8, 4), FixedType(8, 4), FixedType(8, 4))]),
-                     r"^Operator must be one of \+, -, \*, /, not op='%'$", id="operator"),
-        pytest.param(lambda: build_oracle(), r"^build_oracle needs at least one of conversions, casts or binops$",
-                     id="nothing"),
+        pytest.param(
+            lambda: build_oracle(binops=[("%", FixedType(8, 4), FixedType(8, 4), FixedType(8, 4))]),
+            r"^Operator must be one of \+, -, \*, /, not op='%'$",
+            id="operator",
+        ),
+        pytest.param(
+            lambda: build_oracle(),
+            r"^build_oracle needs at least one of conversions, casts or binops$",
+            id="nothing",
+        ),
     ],
 )
 def test_invalid_builds(call, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -155,8 +187,11 @@ def test_invalid_builds(call, message: str) -> None:  # type: ignore[no-untyped-
 
 def test_invalid_calls(oracle: Oracle) -> None:
     t = FixedType.parse("ap_fixed<7,3,AP_RND_CONV,AP_SAT,1>")
-    with pytest.raises(InvalidArgument, match=r"^The oracle was not built for conversions to dst='ap_fixed<7,3,"
-                                              r"AP_RND_CONV,AP_SAT,1>'$"):
+    with pytest.raises(
+        InvalidArgument,
+        match=r"^The oracle was not built for conversions to dst='ap_fixed<7,3,"
+        r"AP_RND_CONV,AP_SAT,1>'$",
+    ):
         oracle.from_float(t, [1.0])
     op, a, b, d = next(x for x in BINOPS if x[0] == "/")
     with pytest.raises(InvalidArgument, match=r"^Division by zero: b_raw holds 1 zero divisor\(s\)$"):
@@ -174,7 +209,9 @@ MODES = [pytest.param(q, o, id=f"{q.name}-{o.name}") for q in Quantization for o
 def test_sweep_every_mode_combination(oracle: Oracle, quantization: Quantization, overflow: Overflow) -> None:
     """Every (Q, O) pair, deterministically: three pool types each, 2,000 biased doubles per type, and the cast
     into that mode."""
-    types = [t for t in CONVERSIONS if t.quantization is quantization and t.overflow is overflow and not t.is_int]
+    types = [
+        t for t in CONVERSIONS if t.quantization is quantization and t.overflow is overflow and not t.is_int
+    ]
     assert len(types) >= 3
     rng = np.random.default_rng([SEED, 3, len(types)])
     for t in types:
@@ -208,15 +245,18 @@ extra_doubles = st.lists(st.floats(allow_nan=True, allow_infinity=True, allow_su
 @given(index=st.integers(0, len(CONVERSIONS) - 1), seed=st.integers(0, 2**32 - 1), extra=extra_doubles)
 def test_from_float_matches_headers(oracle: Oracle, index: int, seed: int, extra: list[float]) -> None:
     t = CONVERSIONS[index]
-    values = np.concatenate([np.array(extra, dtype=np.float64),
-                             float_values(t, np.random.default_rng(seed), VALUES_PER_TYPE)])
+    values = np.concatenate(
+        [np.array(extra, dtype=np.float64), float_values(t, np.random.default_rng(seed), VALUES_PER_TYPE)]
+    )
     _assert_ok(check_from_float(oracle, t, values))
 
 
 @given(index=st.integers(0, len(CASTS) - 1), seed=st.integers(0, 2**32 - 1))
 def test_cast_matches_headers(oracle: Oracle, index: int, seed: int) -> None:
     src, dst = CASTS[index]
-    raw = raw_values(src, np.random.default_rng(seed), VALUES_PER_TYPE, tie_shift=src.frac_bits - dst.frac_bits)
+    raw = raw_values(
+        src, np.random.default_rng(seed), VALUES_PER_TYPE, tie_shift=src.frac_bits - dst.frac_bits
+    )
     _assert_ok(check_cast(oracle, raw, src, dst))
 
 

@@ -99,9 +99,13 @@ def _overflow_name(t: Any) -> str:
 def _check_type(t: Any) -> None:
     """Refuse types on which the headers would end the process instead of returning a value."""
     if t.width > 1024:
-        raise InvalidArgument(f"The ap_types headers exit(1) for width > 1024 (AP_INT_MAX_W), not type {str(t)!r}")
+        raise InvalidArgument(
+            f"The ap_types headers exit(1) for width > 1024 (AP_INT_MAX_W), not type {str(t)!r}"
+        )
     if not t.signed and _overflow_name(t) == "AP_WRAP_SM":
-        raise InvalidArgument(f"The ap_types headers exit(1) on an unsigned AP_WRAP_SM type, not type {str(t)!r}")
+        raise InvalidArgument(
+            f"The ap_types headers exit(1) on an unsigned AP_WRAP_SM type, not type {str(t)!r}"
+        )
 
 
 def _operand_spelling(t: Any, other: Any) -> str:
@@ -178,7 +182,11 @@ def _filtered_stderr() -> Iterator[None]:
             os.dup2(saved, 2)
             os.close(saved)
             capture.seek(0)
-            kept = [line for line in capture.read().splitlines(keepends=True) if not line.startswith(_HEADER_NOISE)]
+            kept = [
+                line
+                for line in capture.read().splitlines(keepends=True)
+                if not line.startswith(_HEADER_NOISE)
+            ]
             if kept:
                 os.write(2, b"".join(kept))
 
@@ -245,7 +253,9 @@ class Oracle:
         """``T dst = src`` for raw codes of type ``src``: the headers' fixed-point assignment."""
         name = self._cast.get((src, dst))
         if name is None:
-            raise InvalidArgument(f"The oracle was not built for casts from src={str(src)!r} to dst={str(dst)!r}")
+            raise InvalidArgument(
+                f"The oracle was not built for casts from src={str(src)!r} to dst={str(dst)!r}"
+            )
         words = to_words(raw, src)
         out = np.zeros((words.shape[0], _words(dst.width)), dtype=np.uint64)
         self._call(name, words.ctypes.data, out.ctypes.data, words.shape[0])
@@ -268,7 +278,9 @@ class Oracle:
         a = to_words(a_raw, a_type)
         b = to_words(b_raw, b_type)
         if a.shape[0] != b.shape[0]:
-            raise InvalidArgument(f"Operands differ in length: len(a_raw)={a.shape[0]}, len(b_raw)={b.shape[0]}")
+            raise InvalidArgument(
+                f"Operands differ in length: len(a_raw)={a.shape[0]}, len(b_raw)={b.shape[0]}"
+            )
         if op == "/" and not b.any(axis=1).all():
             zeros = int((~b.any(axis=1)).sum())
             raise InvalidArgument(f"Division by zero: b_raw holds {zeros} zero divisor(s)")
@@ -356,7 +368,11 @@ def build_oracle(
     for op, *_ in bin_list:
         if op not in OPS:
             raise InvalidArgument(f"Operator must be one of {', '.join(OPS)}, not op={op!r}")
-    for t in {t for t in conv_list} | {t for pair in cast_list for t in pair} | {t for b in bin_list for t in b[1:]}:
+    for t in (
+        {t for t in conv_list}
+        | {t for pair in cast_list for t in pair}
+        | {t for b in bin_list for t in b[1:]}
+    ):
         _check_type(t)
 
     kernels: list[_Kernel] = []
@@ -383,4 +399,3 @@ def build_oracle(
     cast = {(k.types[0], k.types[1]): k.name for k in kernels if k.kind == "cast"}
     binops_map = {k.types: k.name for k in kernels if k.kind == "bin"}
     return Oracle(path, include, lib, conv, cast, binops_map)
-

@@ -44,6 +44,7 @@ __all__ = [
 # Types
 # ------------------------------------------------------------------------------------------------------------------
 
+
 def _fixed() -> Any:
     from fwparity import fixed  # deferred: this module is imported by the CLI before numpy work starts
 
@@ -63,15 +64,14 @@ def random_type(
     fx = _fixed()
     Q, O = fx.Quantization, fx.Overflow
     roll = rng.random()
-    if roll < 0.45:
-        width = int(rng.integers(1, 17))
-    elif roll < 0.65:
-        width = int(rng.integers(17, 63))
-    elif roll < 0.85:
-        width = int(rng.choice([63, 64, 65]))
+    if roll < 0.45 or max_width <= 17:
+        width = int(rng.integers(1, min(17, max_width + 1)))
+    elif roll < 0.65 or max_width < 63:
+        width = int(rng.integers(17, min(63, max_width + 1)))
+    elif roll < 0.85 or max_width <= 66:
+        width = min(int(rng.choice([63, 64, 65])), max_width)
     else:
         width = int(rng.integers(66, max_width + 1))
-    width = min(width, max_width)
     if signed is None:
         signed = bool(rng.random() < 0.6) if overflow is not O.WRAP_SM else True
     if quantization is None:
@@ -96,7 +96,9 @@ def _int_type(width: int, signed: bool) -> Any:
     return fx.FixedType(width, width, signed=signed, is_int=True)
 
 
-def type_pool(seed: int, *, per_mode: int = 2, extra: int = 0, int_widths: Sequence[int] = (1, 8, 33, 64, 65)) -> list:
+def type_pool(
+    seed: int, *, per_mode: int = 2, extra: int = 0, int_widths: Sequence[int] = (1, 8, 33, 64, 65)
+) -> list:
     """A deterministic list of types covering every (quantization, overflow) combination ``per_mode`` times (the
     first one signed, the second unsigned unless the mode is AP_WRAP_SM), ``extra`` fully random types, and
     ``ap_int``/``ap_uint`` of ``int_widths``. The same seed gives the same list, hence the same cached build."""
@@ -119,10 +121,36 @@ def type_pool(seed: int, *, per_mode: int = 2, extra: int = 0, int_widths: Seque
 
 _SPECIALS = np.array(
     [
-        0.0, -0.0, math.nan, -math.nan, math.inf, -math.inf,
-        5e-324, -5e-324, 2.2250738585072014e-308, -2.2250738585072014e-308, 1.5e-310, -1.5e-310,
-        1e300, -1e300, 2.0**64 + 2.0**12, -(2.0**64 + 2.0**12), 2.0**63, -(2.0**63), 1.7976931348623157e308,
-        -1.7976931348623157e308, 0.5, -0.5, 0.3, -0.3, -0.49, -1e-300, 1.0, -1.0, 2.7, -2.7,
+        0.0,
+        -0.0,
+        math.nan,
+        -math.nan,
+        math.inf,
+        -math.inf,
+        5e-324,
+        -5e-324,
+        2.2250738585072014e-308,
+        -2.2250738585072014e-308,
+        1.5e-310,
+        -1.5e-310,
+        1e300,
+        -1e300,
+        2.0**64 + 2.0**12,
+        -(2.0**64 + 2.0**12),
+        2.0**63,
+        -(2.0**63),
+        1.7976931348623157e308,
+        -1.7976931348623157e308,
+        0.5,
+        -0.5,
+        0.3,
+        -0.3,
+        -0.49,
+        -1e-300,
+        1.0,
+        -1.0,
+        2.7,
+        -2.7,
     ],
     dtype=np.float64,
 )
@@ -168,8 +196,11 @@ def float_values(t: Any, rng: np.random.Generator, n: int) -> np.ndarray:
     quarters = _ldexp_list((4 * k + int(rng.choice([1, 3])) for k in ks), -f - 2)
     edge_ks = [lo, lo + 1, lo - 1, hi, hi - 1, hi + 1, 0, 1, -1, 2 * lo, 2 * hi + 2]
     edges = np.concatenate(
-        [_ldexp_list(edge_ks, -f), _ldexp_list((2 * k + 1 for k in edge_ks), -f - 1),
-         _ldexp_list((2 * k - 1 for k in edge_ks), -f - 1)]
+        [
+            _ldexp_list(edge_ks, -f),
+            _ldexp_list((2 * k + 1 for k in edge_ks), -f - 1),
+            _ldexp_list((2 * k - 1 for k in edge_ks), -f - 1),
+        ]
     )
     inside = _ldexp_list(ks, -f) + np.ldexp(rng.random(share), -f)
     scale = math.ldexp(1.0, min(t.int_bits, 1000))
@@ -186,7 +217,9 @@ def float_values(t: Any, rng: np.random.Generator, n: int) -> np.ndarray:
     return np.concatenate([base, rng.permutation(rest)[:take]]).astype(np.float64)
 
 
-def raw_values(t: Any, rng: np.random.Generator, n: int, *, tie_shift: int = 0, nonzero: bool = False) -> np.ndarray:
+def raw_values(
+    t: Any, rng: np.random.Generator, n: int, *, tie_shift: int = 0, nonzero: bool = False
+) -> np.ndarray:
     """About ``n`` raw codes of ``t``: the edges (min, max, 0, +-1) and uniform codes; with ``tie_shift = s > 0``, a
     quarter of them are exact ties ``k*2**s + 2**(s-1)`` for a cast that drops ``s`` fractional bits."""
     lo, hi = t.min_raw, t.max_raw
@@ -199,13 +232,14 @@ def raw_values(t: Any, rng: np.random.Generator, n: int, *, tie_shift: int = 0, 
             codes[i] = v if lo <= v <= hi else codes[i]
     if nonzero:
         codes = [v if v != 0 else (1 if hi >= 1 else -1) for v in codes]
-    codes = codes[:max(n, 1)] if len(codes) > n else codes
+    codes = codes[: max(n, 1)] if len(codes) > n else codes
     return np.array(codes, dtype=t.dtype)
 
 
 # ------------------------------------------------------------------------------------------------------------------
 # Checks
 # ------------------------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Mismatch:
@@ -238,18 +272,32 @@ class Check:
 
 
 def _compare(
-    family: str, dst: Any, label: str, expected: np.ndarray, compute: Callable[[], Any],
-    describe: Callable[[int], str], max_listed: int,
+    family: str,
+    dst: Any,
+    label: str,
+    expected: np.ndarray,
+    compute: Callable[[], Any],
+    describe: Callable[[int], str],
+    max_listed: int,
 ) -> Check:
     n = len(expected)
     try:
         actual = np.asarray(compute())
     except Exception as exc:  # a crash in fwparity is a finding, reported like a mismatch of the whole batch
         where = traceback.extract_tb(exc.__traceback__)[-1]
-        return Check(family, dst, n, n, [Mismatch(describe(0), int(expected[0]), None)], label,
-                     f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})")
+        return Check(
+            family,
+            dst,
+            n,
+            n,
+            [Mismatch(describe(0), int(expected[0]), None)],
+            label,
+            f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})",
+        )
     if actual.shape != expected.shape:
-        return Check(family, dst, n, n, [], label, f"fwparity returned shape {actual.shape}, expected {expected.shape}")
+        return Check(
+            family, dst, n, n, [], label, f"fwparity returned shape {actual.shape}, expected {expected.shape}"
+        )
     if expected.dtype == object or actual.dtype == object:
         bad = [i for i, (e, a) in enumerate(zip(expected.tolist(), actual.tolist())) if int(e) != int(a)]
     else:
@@ -258,26 +306,55 @@ def _compare(
     return Check(family, dst, n, len(bad), examples, label)
 
 
+def _double(x: float) -> str:
+    """A double, exactly: hex-float notation, and the bit pattern for a NaN (its sign and payload matter)."""
+    x = float(x)
+    if math.isnan(x):
+        return f"nan(bits 0x{np.array(x).view(np.uint64).item():016x})"
+    return x.hex()
+
+
 def check_from_float(oracle: _oracle.Oracle, t: Any, values: np.ndarray, *, max_listed: int = 10) -> Check:
     """``T v = x`` in both: the headers' conversion against ``t.from_float``."""
     values = np.asarray(values, dtype=np.float64)
     expected = oracle.from_float(t, values)
-    return _compare("from_float", t, "", expected, lambda: t.from_float(values),
-                    lambda i: f"{t} v = {float(values[i]).hex()}", max_listed)
+    return _compare(
+        "from_float",
+        t,
+        "",
+        expected,
+        lambda: t.from_float(values),
+        lambda i: f"{t} v = {_double(values[i])}",
+        max_listed,
+    )
 
 
 def check_cast(oracle: _oracle.Oracle, raw: np.ndarray, src: Any, dst: Any, *, max_listed: int = 10) -> Check:
     """``T dst = src`` in both: the headers' assignment against ``dst.cast(raw, src)``."""
     expected = oracle.cast(raw, src, dst)
-    return _compare("cast", dst, _cast_label(src, dst), expected, lambda: dst.cast(raw, src),
-                    lambda i: f"{dst} d = {src}(raw {int(raw[i])})", max_listed)
+    return _compare(
+        "cast",
+        dst,
+        _cast_label(src, dst),
+        expected,
+        lambda: dst.cast(raw, src),
+        lambda i: f"{dst} d = {src}(raw {int(raw[i])})",
+        max_listed,
+    )
 
 
 _ARITH = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
 
 
 def check_binary(
-    oracle: _oracle.Oracle, op: str, a: np.ndarray, a_t: Any, b: np.ndarray, b_t: Any, dst: Any, *,
+    oracle: _oracle.Oracle,
+    op: str,
+    a: np.ndarray,
+    a_t: Any,
+    b: np.ndarray,
+    b_t: Any,
+    dst: Any,
+    *,
     max_listed: int = 10,
 ) -> Check:
     """``T d = a op b`` in both: the headers against fwparity's exact operator followed by ``dst.cast``."""
@@ -288,8 +365,15 @@ def check_binary(
         raw, rt = getattr(fx, _ARITH[op])(a, a_t, b, b_t)
         return dst.cast(raw, rt)
 
-    return _compare("binary", dst, op, expected, compute,
-                    lambda i: f"{dst} d = {a_t}(raw {int(a[i])}) {op} {b_t}(raw {int(b[i])})", max_listed)
+    return _compare(
+        "binary",
+        dst,
+        op,
+        expected,
+        compute,
+        lambda i: f"{dst} d = {a_t}(raw {int(a[i])}) {op} {b_t}(raw {int(b[i])})",
+        max_listed,
+    )
 
 
 def _cast_label(src: Any, dst: Any) -> str:
@@ -305,6 +389,7 @@ def _cast_label(src: Any, dst: Any) -> str:
 # ------------------------------------------------------------------------------------------------------------------
 # The command
 # ------------------------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Plan:
@@ -325,6 +410,8 @@ def selftest_plan(seed: int) -> _Plan:
         for o in fx.Overflow:
             src = random_type(rng, max_width=96)
             casts.append((src, random_type(rng, quantization=q, overflow=o, max_width=96)))
+    for width, signed in ((8, True), (65, False)):  # assignment to ap_int truncates toward zero, not floor
+        casts.append((random_type(rng, max_width=96), _int_type(width, signed)))
     binops = []
     for op in _oracle.OPS:
         for _ in range(6):
@@ -349,7 +436,9 @@ def _run_checks(oracle: _oracle.Oracle, plan: _Plan, samples: int, seed: int) ->
     return checks
 
 
-def _table_rows(checks: Sequence[Check], key: Callable[[Check], str | None], order: Sequence[str]) -> list[tuple]:
+def _table_rows(
+    checks: Sequence[Check], key: Callable[[Check], str | None], order: Sequence[str]
+) -> list[tuple]:
     rows: dict[str, list[int]] = {name: [0, 0, 0] for name in order}
     for c in checks:
         name = key(c)
@@ -363,7 +452,11 @@ def _table_rows(checks: Sequence[Check], key: Callable[[Check], str | None], ord
 
 
 def run_selftest(
-    *, hls_include: str | os.PathLike[str] | None = None, samples: int = 20000, seed: int = 0, console: Any = None
+    *,
+    hls_include: str | os.PathLike[str] | None = None,
+    samples: int = 20000,
+    seed: int = 0,
+    console: Any = None,
 ) -> int:
     """Compile the ap_types headers, compare fwparity.fixed with them and print the tables.
 
@@ -400,24 +493,45 @@ def run_selftest(
     console = console or Console(highlight=False)
     started = time.perf_counter()
     plan = selftest_plan(seed)
-    oracle = _oracle.build_oracle(conversions=plan.conversions, casts=plan.casts, binops=plan.binops,
-                                  hls_include=hls_include)
+    oracle = _oracle.build_oracle(
+        conversions=plan.conversions, casts=plan.casts, binops=plan.binops, hls_include=hls_include
+    )
     built = time.perf_counter()
     checks = _run_checks(oracle, plan, samples, seed)
     checked = time.perf_counter()
 
     conv = [c for c in checks if c.family == "from_float"]
     tables = [
-        ("Quantization modes: T v = double", "Q mode",
-         _table_rows(conv, lambda c: "ap_int / ap_uint" if c.dst.is_int else c.dst.quantization.value,
-                     [q.value for q in fx.Quantization] + ["ap_int / ap_uint"])),
-        ("Overflow modes: T v = double", "O mode",
-         _table_rows(conv, lambda c: None if c.dst.is_int else
-                     c.dst.overflow.value + (" (N>0)" if c.dst.sat_bits else ""), [])),
-        ("Casts: T d = src", "kind",
-         _table_rows([c for c in checks if c.family == "cast"], lambda c: c.label, [])),
-        ("Arithmetic: T d = a op b", "op",
-         _table_rows([c for c in checks if c.family == "binary"], lambda c: c.label, list(_oracle.OPS))),
+        (
+            "Quantization modes: T v = double",
+            "Q mode",
+            _table_rows(
+                conv,
+                lambda c: "ap_int / ap_uint" if c.dst.is_int else c.dst.quantization.value,
+                [q.value for q in fx.Quantization] + ["ap_int / ap_uint"],
+            ),
+        ),
+        (
+            "Overflow modes: T v = double",
+            "O mode",
+            _table_rows(
+                conv,
+                lambda c: (
+                    None if c.dst.is_int else c.dst.overflow.value + (" (N>0)" if c.dst.sat_bits else "")
+                ),
+                [o.value + n for o in fx.Overflow for n in ("", " (N>0)")],
+            ),
+        ),
+        (
+            "Casts: T d = src",
+            "kind",
+            _table_rows([c for c in checks if c.family == "cast"], lambda c: c.label, []),
+        ),
+        (
+            "Arithmetic: T d = a op b",
+            "op",
+            _table_rows([c for c in checks if c.family == "binary"], lambda c: c.label, list(_oracle.OPS)),
+        ),
     ]
     for title, first, rows in tables:
         table = Table(title=title, title_justify="left")
@@ -432,20 +546,23 @@ def run_selftest(
 
     total = sum(c.pairs for c in checks)
     failed = [c for c in checks if not c.ok]
+    console.print(f"headers: {oracle.include_dir}", markup=False, soft_wrap=True)
     console.print(
-        f"headers: {oracle.include_dir}  |  build {built - started:.1f} s, check {checked - built:.1f} s  |  "
+        f"g++ build {built - started:.1f} s (cached after the first run), check {checked - built:.1f} s, "
         f"{total:,} pairs, seed {seed}"
     )
     if not failed:
-        console.print(f"[bold green]PASS[/]: fwparity.fixed matches the compiled ap_types headers on all {total:,} pairs")
+        console.print(
+            f"[bold green]PASS[/]: fwparity.fixed matches the compiled ap_types headers on all {total:,} pairs"
+        )
         return 0
     console.print("[bold red]FAIL[/]: fwparity.fixed disagrees with the compiled headers; first mismatches:")
     listed = 0
     for c in failed:
         if c.error:
-            console.print(f"  {c.dst}: fwparity raised {c.error}", markup=False)
+            console.print(f"  {c.dst}: fwparity raised {c.error}", markup=False, soft_wrap=True)
         for m in c.examples:
             if listed < 20:
-                console.print(f"  {m}", markup=False)
+                console.print(f"  {m}", markup=False, soft_wrap=True)
                 listed += 1
     return 1
