@@ -1,9 +1,12 @@
 """One backend interface for the reference, C simulation and RTL simulation (DESIGN.md principle 3).
 
-``Backend.run(model, inputs_raw, *, trace=False) -> RunResult``: raw integer inputs in, raw integer outputs out.
+``Backend.run(model, inputs_raw, *, trace=False) -> RunResult``: raw integer inputs in, raw integer outputs
+out.
 Backends keep no state from one run to the next; whatever a run builds is returned or cached by content, never
-stored on ``self``. :func:`get_backend` looks them up by name; the csim and rtl backends live in their subpackages
-and are imported only when asked for, so ``fwparity.get_backend("reference")`` needs neither g++ nor Verilator.
+stored on ``self``. :func:`get_backend` looks them up by name; the csim and rtl backends live in their
+subpackages
+and are imported only when asked for, so ``fwparity.get_backend("reference")`` needs neither g++ nor
+Verilator.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ class RunResult:
     trace : dict
         layer name -> raw integers (N, *shape); empty unless traced
     overflows : dict
-        layer name -> count of wrapped or saturated values (the reference fills it; other backends leave it empty)
+        layer name -> count of wrapped or saturated values (the reference fills it; other backends
+        leave it empty)
     seconds : float
         wall time of the run
     """
@@ -96,8 +100,13 @@ class ReferenceBackend(Backend):
                 )
             raw[name] = a
         em = emulate(model, raw, trace=trace, count_overflows=self._count_overflows)
-        return RunResult(backend=self.name, outputs=em.raw, trace=em.trace, overflows=em.overflows,
-                         seconds=time.perf_counter() - t0)
+        return RunResult(
+            backend=self.name,
+            outputs=em.raw,
+            trace=em.trace,
+            overflows=em.overflows,
+            seconds=time.perf_counter() - t0,
+        )
 
 
 #: name -> factory(**options) -> Backend; "module:attr" strings are imported on first use.
@@ -109,7 +118,7 @@ BACKENDS: dict[str, Callable[..., Backend] | str] = {
 
 
 def register_backend(name: str, factory: Callable[..., Backend] | str) -> None:
-    """Make ``get_backend(name)`` build backends with ``factory`` (a callable or a ``"module:attr"`` string)."""
+    """Make ``get_backend(name)`` use ``factory``: a callable or a ``"module:attr"`` string."""
     BACKENDS[name] = factory
 
 

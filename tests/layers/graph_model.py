@@ -1,10 +1,12 @@
 """Stop-gap: a fwparity Model built from a live hls4ml ModelGraph, for the layers' bit-exactness proof.
 
 The proof in test_hls4ml_parity.py prefers ``fwparity.load_model(project_dir)`` (the real importer). Until the
-hls4ml-project importer can read every layer used there, this helper builds the same Model from the ModelGraph's
+hls4ml-project importer can read every layer used there, this helper builds the same Model from the
+ModelGraph's
 Python objects instead, so the layer models can be proven independently of the importer. It reads what the C++
 reads: the types hls4ml wrote, the weights from ``firmware/weights/*.txt`` (the csim loads those texts with
-``strtod`` and ``ap_fixed(double)``), and the table sizes and ``inp_norm_t`` from the generated config structs.
+``strtod`` and ``ap_fixed(double)``), and the table sizes and ``inp_norm_t`` from the generated config
+structs.
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ def _cfg_int(cfg: str, key: str) -> int | None:
 
 
 def _types(layer: Any) -> dict[str, FixedType]:
-    return {k[:-2] if k.endswith("_t") else k: _t(v.precision) for k, v in layer.types.items() if k != "index_t"}
+    return {
+        k[:-2] if k.endswith("_t") else k: _t(v.precision) for k, v in layer.types.items() if k != "index_t"
+    }
 
 
 def model_from_graph(project: Any) -> Model:
@@ -64,32 +68,46 @@ def model_from_graph(project: Any) -> Model:
             keep |= {"weight", "bias", "accum"}
             weights = {k: _weights(pdir, hl.weights[k], types[k]) for k in ("weight", "bias")}
             if str(hl.get_attr("strategy", "latency")).lower() == "resource":
-                # hls4ml stores Resource-strategy weights transposed, (n_out, n_in); the Model wants (n_in, n_out).
+                # hls4ml stores Resource-strategy weights transposed, (n_out, n_in); the
+                # Model wants (n_in, n_out).
                 weights["weight"] = weights["weight"].reshape(hl.get_attr("n_out"), hl.get_attr("n_in")).T
-            options = {"n_in": hl.get_attr("n_in"), "n_out": hl.get_attr("n_out"),
-                       "strategy": str(hl.get_attr("strategy", "latency")).lower(),
-                       "reuse_factor": int(hl.get_attr("reuse_factor", 1))}
+            options = {
+                "n_in": hl.get_attr("n_in"),
+                "n_out": hl.get_attr("n_out"),
+                "strategy": str(hl.get_attr("strategy", "latency")).lower(),
+                "reuse_factor": int(hl.get_attr("reuse_factor", 1)),
+            }
         elif cls in ("Conv1D", "Conv2D"):
             kind = cls.lower()
             keep |= {"weight", "bias", "accum"}
             weights = {k: _weights(pdir, hl.weights[k], types[k]) for k in ("weight", "bias")}
             if cls == "Conv1D":
-                options = {"strides": hl.get_attr("stride_width"), "pad_left": hl.get_attr("pad_left"),
-                           "pad_right": hl.get_attr("pad_right")}
+                options = {
+                    "strides": hl.get_attr("stride_width"),
+                    "pad_left": hl.get_attr("pad_left"),
+                    "pad_right": hl.get_attr("pad_right"),
+                }
             else:
                 options = {"strides": [hl.get_attr("stride_height"), hl.get_attr("stride_width")]}
-                options.update({k: hl.get_attr(k) for k in ("pad_top", "pad_bottom", "pad_left", "pad_right")})
+                options.update(
+                    {k: hl.get_attr(k) for k in ("pad_top", "pad_bottom", "pad_left", "pad_right")}
+                )
         elif cls in ("Pooling1D", "Pooling2D"):
             op = "max" if hl.get_attr("pool_op") == "Max" else "avg"
             kind = f"{op}pool{cls[-2:].lower()}"
             keep |= {"accum"}
             if cls == "Pooling1D":
-                options = {"pool": [hl.get_attr("pool_width")], "strides": [hl.get_attr("stride_width")],
-                           "pads": [hl.get_attr("pad_left"), hl.get_attr("pad_right")]}
+                options = {
+                    "pool": [hl.get_attr("pool_width")],
+                    "strides": [hl.get_attr("stride_width")],
+                    "pads": [hl.get_attr("pad_left"), hl.get_attr("pad_right")],
+                }
             else:
-                options = {"pool": [hl.get_attr("pool_height"), hl.get_attr("pool_width")],
-                           "strides": [hl.get_attr("stride_height"), hl.get_attr("stride_width")],
-                           "pads": [hl.get_attr(k) for k in ("pad_top", "pad_bottom", "pad_left", "pad_right")]}
+                options = {
+                    "pool": [hl.get_attr("pool_height"), hl.get_attr("pool_width")],
+                    "strides": [hl.get_attr("stride_height"), hl.get_attr("stride_width")],
+                    "pads": [hl.get_attr(k) for k in ("pad_top", "pad_bottom", "pad_left", "pad_right")],
+                }
             options["count_pad"] = bool(hl.get_attr("count_pad", False))
         elif cls in ("GlobalPooling1D", "GlobalPooling2D"):
             op = "max" if hl.get_attr("pool_op") == "Max" else "avg"
@@ -103,10 +121,12 @@ def model_from_graph(project: Any) -> Model:
         elif cls == "Softmax":
             kind = "softmax"
             keep |= {"exp_table", "inv_table", "accum", "inv_inp"}
-            options = {"implementation": hl.get_attr("implementation", "stable"),
-                       "exp_table_size": _cfg_int(cfg, "exp_table_size"),
-                       "inv_table_size": _cfg_int(cfg, "inv_table_size"),
-                       "table_size": hl.get_attr("table_size")}
+            options = {
+                "implementation": hl.get_attr("implementation", "stable"),
+                "exp_table_size": _cfg_int(cfg, "exp_table_size"),
+                "inv_table_size": _cfg_int(cfg, "inv_table_size"),
+                "table_size": hl.get_attr("table_size"),
+            }
             m = re.search(r"exp_scale\s*=\s*([-0-9.eE]+)", cfg)
             options["exp_scale"] = float(m.group(1)) if m else 1.0
             m = re.search(r"typedef\s+(.+?)\s+inp_norm_t;", cfg)
@@ -141,7 +161,12 @@ def model_from_graph(project: Any) -> Model:
             options = {"target_shape": list(shape)}
         else:
             raise UnsupportedLayer(f"graph_model does not convert {cls} (layer {hl.name!r})")
-        layers.append(Layer(hl.name, kind, ins, shape, {k: v for k, v in types.items() if k in keep},
-                            weights, options))
-    return Model(hm.config.get_project_name() if hasattr(hm.config, "get_project_name") else "model",
-                 inputs, layers, list(project.output_names))
+        layers.append(
+            Layer(hl.name, kind, ins, shape, {k: v for k, v in types.items() if k in keep}, weights, options)
+        )
+    return Model(
+        hm.config.get_project_name() if hasattr(hm.config, "get_project_name") else "model",
+        inputs,
+        layers,
+        list(project.output_names),
+    )

@@ -1,14 +1,19 @@
 """THE PROOF: fwparity's layer models equal hls4ml's own C simulation, bit for bit, on every traced layer.
 
-Each model below is a real Keras 3 model converted by hls4ml 1.3.0 (Vitis, io_parallel) and compiled by g++ against
+Each model below is a real Keras 3 model converted by hls4ml 1.3.0 (Vitis, io_parallel) and compiled by g++
+against
 the real ap_types headers (tests/hls4ml_gen.py). The same 10,000 float64 vectors go through hls4ml's csim (the
 independent oracle; its per-layer trace is read back as float64, exact for these widths) and through
-``fwparity.emulate(model)``; every layer's raw integers must be identical. The models group several layers each to
+``fwparity.emulate(model)``; every layer's raw integers must be identical. The models group several layers
+each to
 limit compiles, and the precisions and vectors are chosen to provoke what breaks naive emulators: rounding and
-saturating accumulators, narrow accumulators that wrap, ties at the input LSB, inputs outside the input type, the
-activation tables' dead zone, tiny and wide tables, large softmax spreads (inp_norm_t wraps), padding in pooling.
+saturating accumulators, narrow accumulators that wrap, ties at the input LSB, inputs outside the input type,
+the
+activation tables' dead zone, tiny and wide tables, large softmax spreads (inp_norm_t wraps), padding in
+pooling.
 
-The Model comes from two places: ``fwparity.load_model(project_dir)`` (the importer reading the C++) and, as an
+The Model comes from two places: ``fwparity.load_model(project_dir)`` (the importer reading the C++) and, as
+an
 importer-independent cross-check, ``graph_model.model_from_graph`` (built from hls4ml's Python objects).
 """
 
@@ -48,8 +53,9 @@ def _keras_thresholded() -> Any:
     lr = keras.layers.LeakyReLU(negative_slope=0.1, name="leaky")(d)
     m = keras.Model(inp, [t, lr])
     rng = np.random.default_rng(5)
-    m.get_layer("fc").set_weights([rng.normal(0, 0.6, (8, 8)).astype("float32"),
-                                   rng.uniform(-0.5, 0.5, 8).astype("float32")])
+    m.get_layer("fc").set_weights(
+        [rng.normal(0, 0.6, (8, 8)).astype("float32"), rng.uniform(-0.5, 0.5, 8).astype("float32")]
+    )
     return m
 
 
@@ -73,16 +79,28 @@ MODELS: dict[str, tuple[Any, dict[str, Any]]] = {
             precisions={
                 "input_1": {"result": "ap_fixed<10,3,AP_RND,AP_SAT>"},
                 # F_accum >= F_x + F_w and wide: the exact integer-matmul path.
-                "fc_exact": {"weight": "ap_fixed<8,2>", "bias": "ap_fixed<8,2>", "accum": "ap_fixed<32,12>",
-                             "result": "ap_fixed<12,4,AP_RND_CONV,AP_SAT_SYM>"},
+                "fc_exact": {
+                    "weight": "ap_fixed<8,2>",
+                    "bias": "ap_fixed<8,2>",
+                    "accum": "ap_fixed<32,12>",
+                    "result": "ap_fixed<12,4,AP_RND_CONV,AP_SAT_SYM>",
+                },
                 # per-product rounding and a saturating accumulator narrow enough to saturate mid-sum
-                "fc_rnd_sat": {"weight": "ap_fixed<10,2>", "accum": "ap_fixed<12,4,AP_RND,AP_SAT>",
-                               "result": "ap_fixed<10,4,AP_RND_INF,AP_SAT>"},
+                "fc_rnd_sat": {
+                    "weight": "ap_fixed<10,2>",
+                    "accum": "ap_fixed<12,4,AP_RND,AP_SAT>",
+                    "result": "ap_fixed<10,4,AP_RND_INF,AP_SAT>",
+                },
                 # a narrow wrapping accumulator: wraps often
                 "fc_wrap": {"weight": "ap_fixed<9,3>", "accum": "ap_fixed<9,3>", "result": "ap_fixed<8,3>"},
-                "fc_trnzero_sat": {"accum": "ap_fixed<11,3,AP_TRN_ZERO,AP_SAT_ZERO>",
-                                   "result": "ap_ufixed<8,2,AP_RND_MIN_INF,AP_SAT>"},
-                "fc_out": {"accum": "ap_fixed<14,5,AP_RND_ZERO,AP_SAT_SYM>", "result": "ap_fixed<9,4,AP_RND,AP_WRAP>"},
+                "fc_trnzero_sat": {
+                    "accum": "ap_fixed<11,3,AP_TRN_ZERO,AP_SAT_ZERO>",
+                    "result": "ap_ufixed<8,2,AP_RND_MIN_INF,AP_SAT>",
+                },
+                "fc_out": {
+                    "accum": "ap_fixed<14,5,AP_RND_ZERO,AP_SAT_SYM>",
+                    "result": "ap_fixed<9,4,AP_RND,AP_WRAP>",
+                },
             },
         ),
     ),
@@ -101,8 +119,11 @@ MODELS: dict[str, tuple[Any, dict[str, Any]]] = {
                 "fc_rf12": {"accum": "ap_fixed<9,2,AP_RND,AP_SAT>"},
                 "fc_rf8": {"accum": "ap_fixed<8,2,AP_TRN,AP_SAT>"},
             },
-            layer_config={"fc_rf3": {"ReuseFactor": 3}, "fc_rf12": {"ReuseFactor": 12},
-                          "fc_rf8": {"ReuseFactor": 8}},
+            layer_config={
+                "fc_rf3": {"ReuseFactor": 3},
+                "fc_rf12": {"ReuseFactor": 12},
+                "fc_rf8": {"ReuseFactor": 8},
+            },
         ),
     ),
     "activations": (
@@ -123,8 +144,19 @@ MODELS: dict[str, tuple[Any, dict[str, Any]]] = {
         dict(
             input_shape=(12,),
             default_precision=P16,
-            outputs=["sigmoid", "tanh_wide", "softplus_tiny", "softsign", "elu", "selu", "hard_sigmoid", "leaky",
-                     "linear", "relu", "tanh_in"],
+            outputs=[
+                "sigmoid",
+                "tanh_wide",
+                "softplus_tiny",
+                "softsign",
+                "elu",
+                "selu",
+                "hard_sigmoid",
+                "leaky",
+                "linear",
+                "relu",
+                "tanh_in",
+            ],
             precisions={
                 "fc": {"accum": "ap_fixed<20,8>", "result": "ap_fixed<14,6,AP_RND,AP_SAT>"},
                 "sigmoid": {"result": "ap_ufixed<8,0,AP_RND,AP_SAT>"},
@@ -133,10 +165,16 @@ MODELS: dict[str, tuple[Any, dict[str, Any]]] = {
                 "selu": {"table": "ap_fixed<16,4,AP_RND,AP_SAT>", "result": "ap_fixed<12,4,AP_RND,AP_SAT>"},
                 "leaky": {"result": "ap_fixed<10,4,AP_RND,AP_SAT>"},
                 "linear": {"result": "ap_fixed<8,3>"},
-                "tanh_in": {"table": "ap_fixed<12,2,AP_RND_CONV,AP_SAT>", "result": "ap_fixed<9,2,AP_RND,AP_SAT>"},
+                "tanh_in": {
+                    "table": "ap_fixed<12,2,AP_RND_CONV,AP_SAT>",
+                    "result": "ap_fixed<9,2,AP_RND,AP_SAT>",
+                },
             },
-            layer_config={"softplus_tiny": {"TableSize": 64}, "tanh_in": {"TableSize": 128},
-                          "elu": {"TableSize": 256}},
+            layer_config={
+                "softplus_tiny": {"TableSize": 64},
+                "tanh_in": {"TableSize": 128},
+                "elu": {"TableSize": 256},
+            },
         ),
     ),
     "softmax": (
@@ -152,12 +190,21 @@ MODELS: dict[str, tuple[Any, dict[str, Any]]] = {
         dict(
             input_shape=(5,),
             default_precision=P16,
-            outputs=["sm_stable", "sm_stable_small", "sm_latency", "sm_legacy", "sm_argmax", "sm_after_dense"],
+            outputs=[
+                "sm_stable",
+                "sm_stable_small",
+                "sm_latency",
+                "sm_legacy",
+                "sm_argmax",
+                "sm_after_dense",
+            ],
             precisions={
-                "sm_stable_small": {"exp_table": "ap_fixed<12,4,AP_RND,AP_SAT>",
-                                    "inv_table": "ap_fixed<12,6,AP_RND,AP_SAT>",
-                                    "accum": "ap_fixed<10,3,AP_RND,AP_SAT>",
-                                    "result": "ap_ufixed<8,0,AP_RND,AP_SAT>"},
+                "sm_stable_small": {
+                    "exp_table": "ap_fixed<12,4,AP_RND,AP_SAT>",
+                    "inv_table": "ap_fixed<12,6,AP_RND,AP_SAT>",
+                    "accum": "ap_fixed<10,3,AP_RND,AP_SAT>",
+                    "result": "ap_ufixed<8,0,AP_RND,AP_SAT>",
+                },
                 "sm_latency": {"result": "ap_fixed<18,8>"},
                 "fc": {"accum": "ap_fixed<18,7>", "result": "ap_fixed<12,5,AP_RND,AP_SAT>"},
             },
@@ -177,7 +224,14 @@ MODELS: dict[str, tuple[Any, dict[str, Any]]] = {
             {"kind": "avgpool2d", "pool_size": 2, "padding": "same", "name": "avgpool_same"},
             {"kind": "global_avgpool2d", "name": "gavg"},
             {"kind": "global_maxpool2d", "name": "gmax", "inputs": ["conv_same"]},
-            {"kind": "conv2d", "filters": 2, "kernel_size": 3, "strides": 2, "name": "conv_s2", "inputs": ["input_1"]},
+            {
+                "kind": "conv2d",
+                "filters": 2,
+                "kernel_size": 3,
+                "strides": 2,
+                "name": "conv_s2",
+                "inputs": ["input_1"],
+            },
         ],
         dict(
             input_shape=(8, 8, 2),
@@ -197,7 +251,14 @@ MODELS: dict[str, tuple[Any, dict[str, Any]]] = {
             {"kind": "avgpool1d", "pool_size": 3, "strides": 2, "padding": "same", "name": "avgpool"},
             {"kind": "maxpool1d", "pool_size": 2, "name": "maxpool"},
             {"kind": "global_maxpool1d", "name": "gmax"},
-            {"kind": "conv1d", "filters": 3, "kernel_size": 4, "strides": 2, "name": "conv_s2", "inputs": ["input_1"]},
+            {
+                "kind": "conv1d",
+                "filters": 3,
+                "kernel_size": 4,
+                "strides": 2,
+                "name": "conv_s2",
+                "inputs": ["input_1"],
+            },
             {"kind": "global_avgpool1d", "name": "gavg"},
         ],
         dict(
@@ -235,8 +296,11 @@ MODELS: dict[str, tuple[Any, dict[str, Any]]] = {
                 "mul": {"result": "ap_fixed<10,4,AP_RND_CONV,AP_WRAP>"},
                 "avg": {"result": "ap_fixed<8,2,AP_RND,AP_SAT>"},
                 "max": {"result": "ap_fixed<9,3>"},
-                "bn": {"scale": "ap_fixed<10,2>", "bias": "ap_fixed<10,3>",
-                       "result": "ap_fixed<10,4,AP_RND,AP_SAT>"},
+                "bn": {
+                    "scale": "ap_fixed<10,2>",
+                    "bias": "ap_fixed<10,3>",
+                    "result": "ap_fixed<10,4,AP_RND,AP_SAT>",
+                },
             },
         ),
     ),
@@ -245,24 +309,29 @@ MODELS: dict[str, tuple[Any, dict[str, Any]]] = {
         dict(
             input_shape=(8,),
             default_precision="ap_fixed<12,4>",
-            precisions={"leaky": {"param": "ap_fixed<8,1,AP_RND>", "result": "ap_fixed<10,4,AP_RND,AP_SAT>"},
-                        "thr": {"param": "ap_fixed<8,3>"}},
+            precisions={
+                "leaky": {"param": "ap_fixed<8,1,AP_RND>", "result": "ap_fixed<10,4,AP_RND,AP_SAT>"},
+                "thr": {"param": "ap_fixed<8,3>"},
+            },
         ),
     ),
 }
 
 
 def _vectors(t: FixedType, shape: tuple[int, ...], n: int, seed: int) -> np.ndarray:
-    """Float64 vectors mixing full-range codes, LSB ties, the table dead zone, extremes and out-of-range values."""
+    """Float64 vectors mixing full-range codes, LSB ties, the table dead zone, extremes and out-of-range
+    values.
+    """
     rng = np.random.default_rng(seed)
-    lsb = 2.0 ** -t.frac_bits
+    lsb = 2.0**-t.frac_bits
     k = n // 8
     parts = [
         t.to_float(rng.integers(t.min_raw, t.max_raw + 1, size=(3 * k, *shape))),  # every code, uniformly
         (rng.integers(t.min_raw, t.max_raw, size=(k, *shape)) + 0.5) * lsb,  # exact ties at the input LSB
         rng.normal(0.0, 0.02, size=(k, *shape)),  # around zero: the tables' dead zone, rounding toward zero
         rng.normal(0.0, 1.0, size=(k, *shape)),  # the usual physics range
-        rng.uniform(-2.0, 2.0, size=(k, *shape)) * max(abs(t.to_float(np.array([t.min_raw]))[0]), 1.0),  # overflow
+        rng.uniform(-2.0, 2.0, size=(k, *shape))
+        * max(abs(t.to_float(np.array([t.min_raw]))[0]), 1.0),  # overflow
     ]
     ext = t.to_float(np.array([t.min_raw, t.max_raw, 0, -1, 1]))
     parts.append(rng.choice(ext, size=(n - 7 * k, *shape)))  # extremes: maximum spreads, saturation
@@ -292,8 +361,12 @@ def _inputs(project: Any, model: fwparity.Model) -> dict[str, np.ndarray]:
     return {t.name: _vectors(t.type, t.shape, N_VECTORS, seed=i + 7) for i, t in enumerate(model.inputs)}
 
 
-def _assert_traces_equal(model: fwparity.Model, x: dict[str, np.ndarray], outputs: dict[str, np.ndarray],
-                         trace: dict[str, np.ndarray]) -> None:
+def _assert_traces_equal(
+    model: fwparity.Model,
+    x: dict[str, np.ndarray],
+    outputs: dict[str, np.ndarray],
+    trace: dict[str, np.ndarray],
+) -> None:
     __tracebackhide__ = True
     em = fwparity.emulate(model, x, trace=True)
     compared = 0
@@ -303,12 +376,16 @@ def _assert_traces_equal(model: fwparity.Model, x: dict[str, np.ndarray], output
         t = em.trace_types[name]
         assert t.width <= 53, f"layer {name!r}: {t} is too wide for an exact float64 trace"
         expected = t.from_float(csim)
-        # The csim's float64 values must lie exactly on the type's grid, or the raw comparison would be vacuous.
-        np.testing.assert_array_equal(t.to_float(expected), csim, err_msg=f"csim trace of {name!r} is off-grid")
+        # The csim's float64 values must lie exactly on the type's grid, or the raw comparison would
+        # be vacuous.
+        np.testing.assert_array_equal(
+            t.to_float(expected), csim, err_msg=f"csim trace of {name!r} is off-grid"
+        )
         got = em.trace[name].reshape(expected.shape)
         bad = np.argwhere(got != expected)
         assert bad.size == 0, (
-            f"layer {name!r} ({model.layer(name).kind}, {t}): {len(bad)} of {got.size} values differ; first at "
+            f"layer {name!r} ({model.layer(name).kind}, {t}): {len(bad)} of {got.size} values differ; "
+            "first at "
             f"{tuple(bad[0])}: csim raw {expected[tuple(bad[0])]}, fwparity raw {got[tuple(bad[0])]}; inputs "
             f"{ {k: v[bad[0][0]].tolist() for k, v in x.items()} }"
         )
@@ -330,21 +407,7 @@ def test_graph_model_is_bit_exact(project_cache: dict[str, Any], name: str) -> N
     _assert_traces_equal(model, x, outputs, trace)
 
 
-_IMPORTER_GAPS = {
-    # docs/internals.md section 3 lists no reuse_factor option for dense, so the importer does not pass it on, and
-    # the Resource accumulation order (which matters with SAT accumulators) cannot be reproduced from its Model.
-    "dense_resource": "importer does not record the dense reuse_factor the Resource accumulation order needs",
-}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, id=n, marks=[pytest.mark.xfail(reason=_IMPORTER_GAPS[n], strict=True)] if n in _IMPORTER_GAPS
-                     else [])
-        for n in MODELS
-    ],
-)
+@pytest.mark.parametrize("name", [pytest.param(n, id=n) for n in MODELS])
 def test_load_model_is_bit_exact(project_cache: dict[str, Any], name: str) -> None:
     """``fwparity.emulate(fwparity.load_model(project_dir))`` matches the csim on every layer."""
     project = _project(project_cache, name)

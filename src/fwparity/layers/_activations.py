@@ -1,9 +1,12 @@
 """Element-wise activations: hls4ml's nnet_activation.h, bit for bit.
 
-The table activations (sigmoid, tanh, softplus, softsign, elu, selu) reproduce two quirks of the C++: the tables
-are filled with float32 libm arithmetic (see ``_tables``), and the index is ``int(x * N / R)`` computed in ap_fixed
+The table activations (sigmoid, tanh, softplus, softsign, elu, selu) reproduce two quirks of the C++: the
+tables
+are filled with float32 libm arithmetic (see ``_tables``), and the index is ``int(x * N / R)`` computed in
+ap_fixed
 arithmetic, which truncates toward zero twice. So every input in (-R/N, R/N) reads the middle entry (the "dead
-zone"), and positive and negative inputs are not mirrored. ``hard_sigmoid``/``hard_tanh`` clamp in the full-precision
+zone"), and positive and negative inputs are not mirrored. ``hard_sigmoid``/``hard_tanh`` clamp in the
+full-precision
 type of ``slope * x + shift``, so assigning 1 to it wraps when that type has no integer bit, as in the C++.
 """
 
@@ -15,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InvalidArgument
-from ._quant import Tally, as_exact, fit_dtype, raw_bound, requant, to_int32, trunc_div
+from ._quant import Tally, as_exact, cast, fit_dtype, raw_bound, requant, to_int32, trunc_div
 from ._tables import activation_table
 
 if TYPE_CHECKING:
@@ -39,7 +42,8 @@ __all__ = [
     "SELU_LAMBDA_RAW",
 ]
 
-#: ``static const ap_ufixed<16, 1> lambda = 1.0507009873554805`` in nnet::selu: floor(1.0507009873554805 * 2**15).
+# : ``static const ap_ufixed<16, 1> lambda = 1.0507009873554805`` in nnet::selu: floor(1.0507009873554805 *
+# 2**15).
 SELU_LAMBDA_RAW = math.floor(1.0507009873554805 * 2**15)
 _SELU_LAMBDA_FRAC = 15
 
@@ -73,36 +77,55 @@ def linear(x: Any, *, x_type: FixedType, result_type: FixedType, tally: Tally | 
     ...        result_type=FixedType.parse("ap_fixed<6,4>")).tolist()
     [1, -2]
     """
-    return requant(_x(x), x_type.frac_bits, result_type, tally)
+    return cast(_x(x), x_type, result_type, tally)
 
 
 def relu(x: Any, *, x_type: FixedType, result_type: FixedType, tally: Tally | None = None) -> np.ndarray:
     """``res = x > 0 ? (res_t) x : 0``."""
-    xr = _x(x)
-    return requant(np.where(xr > 0, xr, 0), x_type.frac_bits, result_type, tally)
+    return cast(np.maximum(_x(x), 0), x_type, result_type, tally)
 
 
 def _select(
-    cond: np.ndarray, a: np.ndarray, a_frac: int, b: np.ndarray, b_frac: int, result_type: FixedType,
+    cond: np.ndarray,
+    a: np.ndarray,
+    a_frac: int,
+    b: np.ndarray,
+    b_frac: int,
+    result_type: FixedType,
     tally: Tally | None,
 ) -> np.ndarray:
-    # cond ? res_t(a) : res_t(b), counting overflows only on the branch each element takes (0 never overflows).
+    # cond ? res_t(a) : res_t(b), counting overflows only on the branch each element takes (0 never
+    # overflows).
     ra = requant(np.where(cond, a, 0), a_frac, result_type, tally)
     rb = requant(np.where(cond, 0, b), b_frac, result_type, tally)
     return np.where(cond, ra, rb)
 
 
 def leaky_relu(
-    x: Any, *, x_type: FixedType, alpha: int, alpha_type: FixedType, result_type: FixedType, tally: Tally | None = None
+    x: Any,
+    *,
+    x_type: FixedType,
+    alpha: int,
+    alpha_type: FixedType,
+    result_type: FixedType,
+    tally: Tally | None = None,
 ) -> np.ndarray:
     """``res = x > 0 ? (res_t) x : (res_t)(alpha * x)`` with ``alpha`` raw on ``alpha_type`` (param_t)."""
     xr = _x(x)
     neg = as_exact(xr, fit_dtype(raw_bound(x_type) * abs(int(alpha)))) * int(alpha)
-    return _select(xr > 0, xr, x_type.frac_bits, neg, x_type.frac_bits + alpha_type.frac_bits, result_type, tally)
+    return _select(
+        xr > 0, xr, x_type.frac_bits, neg, x_type.frac_bits + alpha_type.frac_bits, result_type, tally
+    )
 
 
 def thresholded_relu(
-    x: Any, *, x_type: FixedType, theta: int, theta_type: FixedType, result_type: FixedType, tally: Tally | None = None
+    x: Any,
+    *,
+    x_type: FixedType,
+    theta: int,
+    theta_type: FixedType,
+    result_type: FixedType,
+    tally: Tally | None = None,
 ) -> np.ndarray:
     """``res = x > theta ? (res_t) x : 0``, the compare exact across the two types."""
     xr = _x(x)
@@ -115,7 +138,9 @@ def thresholded_relu(
 def relu_max(
     x: Any, *, x_type: FixedType, max_value: int, result_type: FixedType, tally: Tally | None = None
 ) -> np.ndarray:
-    """``relu_max<MAX_INT>`` (ReLU6 is MAX_INT=6): clip to [0, max] then cast; ``max_value`` is raw on ``x_type``."""
+    """``relu_max<MAX_INT>`` (ReLU6 is MAX_INT=6): clip to [0, max] then cast; ``max_value`` is raw on
+    ``x_type``.
+    """
     xr = _x(x)
     clipped = np.where(xr < 0, 0, np.where(xr > int(max_value), int(max_value), xr))
     return requant(clipped, x_type.frac_bits, result_type, tally)
@@ -133,7 +158,9 @@ def _hard(
     ai = max(mi + (s2 and not s1), shift_type.int_bits + (s1 and not s2)) + 1
     af = max(mf, shift_type.frac_bits)
     d_type = _fixed(ai + af, ai, s1 or s2)
-    bound = raw_bound(x_type) * abs(int(slope)) * (1 << max(af - mf, 0)) + (abs(int(shift)) << max(af - shift_type.frac_bits, 0))
+    bound = raw_bound(x_type) * abs(int(slope)) * (1 << max(af - mf, 0)) + (
+        abs(int(shift)) << max(af - shift_type.frac_bits, 0)
+    )
     dt = fit_dtype(bound)
     prod = as_exact(x, dt) * int(slope)
     d = (prod << (af - mf)) + (int(shift) << (af - shift_type.frac_bits))
@@ -155,9 +182,11 @@ def hard_sigmoid(
     result_type: FixedType,
     tally: Tally | None = None,
 ) -> np.ndarray:
-    """``clip(slope * x + shift, 0, 1)`` in the full-precision type of the expression, then cast to ``result_type``.
+    """``clip(slope * x + shift, 0, 1)`` in the full-precision type of the expression, then cast to
+    ``result_type``.
 
-    ``slope`` and ``shift`` are raw on ``slope_type``/``shift_type`` (hls4ml's defaults: 0.2 on ap_ufixed<16,0> and
+    ``slope`` and ``shift`` are raw on ``slope_type``/``shift_type`` (hls4ml's defaults: 0.2 on
+    ap_ufixed<16,0> and
     0.5 on ap_ufixed<2,0>).
     """
     d, f, _ = _hard(_x(x), x_type, slope, slope_type, shift, shift_type)
@@ -187,7 +216,8 @@ def hard_tanh(
 def lut_index(raw: np.ndarray, x_type: FixedType, numerator: int, denominator: int) -> np.ndarray:
     """``int(x * numerator / denominator)`` as the C++ computes it with ap_fixed arithmetic, wrapped to C int.
 
-    ``x * N`` is exact, ``/ D`` truncates toward zero at x's fractional bits, and ``int()`` truncates toward zero.
+    ``x * N`` is exact, ``/ D`` truncates toward zero at x's fractional bits, and ``int()`` truncates
+    toward zero.
 
     Examples
     --------
@@ -230,7 +260,12 @@ def _table_activation(
 
 
 def sigmoid(
-    x: Any, *, x_type: FixedType, table_type: FixedType, table_size: int, result_type: FixedType,
+    x: Any,
+    *,
+    x_type: FixedType,
+    table_type: FixedType,
+    table_size: int,
+    result_type: FixedType,
     tally: Tally | None = None,
 ) -> np.ndarray:
     """hls4ml sigmoid: a ``table_size``-entry table over [-8, 8) indexed by ``int(x * N / 16) + N / 2``."""
@@ -238,7 +273,12 @@ def sigmoid(
 
 
 def tanh(
-    x: Any, *, x_type: FixedType, table_type: FixedType, table_size: int, result_type: FixedType,
+    x: Any,
+    *,
+    x_type: FixedType,
+    table_type: FixedType,
+    table_size: int,
+    result_type: FixedType,
     tally: Tally | None = None,
 ) -> np.ndarray:
     """hls4ml tanh: a table over [-4, 4) (libm ``tanhf``) indexed by ``int(x * N / 8) + N / 2``."""
@@ -246,7 +286,12 @@ def tanh(
 
 
 def softplus(
-    x: Any, *, x_type: FixedType, table_type: FixedType, table_size: int, result_type: FixedType,
+    x: Any,
+    *,
+    x_type: FixedType,
+    table_type: FixedType,
+    table_size: int,
+    result_type: FixedType,
     tally: Tally | None = None,
 ) -> np.ndarray:
     """hls4ml softplus: ``log(expf(x) + 1.)`` tabulated over [-8, 8) like sigmoid."""
@@ -254,7 +299,12 @@ def softplus(
 
 
 def softsign(
-    x: Any, *, x_type: FixedType, table_type: FixedType, table_size: int, result_type: FixedType,
+    x: Any,
+    *,
+    x_type: FixedType,
+    table_type: FixedType,
+    table_size: int,
+    result_type: FixedType,
     tally: Tally | None = None,
 ) -> np.ndarray:
     """hls4ml softsign: ``x / (|x| + 1.)`` tabulated over [-8, 8) like sigmoid."""
@@ -277,9 +327,11 @@ def elu(
     alpha_type: FixedType | None = None,
     tally: Tally | None = None,
 ) -> np.ndarray:
-    """hls4ml elu: ``x >= 0 ? x : alpha * table[min(int(x * N / -8), N - 1)]`` with a table of ``expf(in) - 1``.
+    """hls4ml elu: ``x >= 0 ? x : alpha * table[min(int(x * N / -8), N - 1)]`` with a table of ``expf(in) -
+    1``.
 
-    ``alpha`` is raw on ``alpha_type`` (param_t); without one, alpha is exactly 1 (the ``ap_uint<1>`` overload).
+    ``alpha`` is raw on ``alpha_type`` (param_t); without one, alpha is exactly 1 (the ``ap_uint<1>``
+    overload).
     """
     xr = _x(x)
     n = int(table_size)
@@ -293,7 +345,12 @@ def elu(
 
 
 def selu(
-    x: Any, *, x_type: FixedType, table_type: FixedType, table_size: int, result_type: FixedType,
+    x: Any,
+    *,
+    x_type: FixedType,
+    table_type: FixedType,
+    table_size: int,
+    result_type: FixedType,
     tally: Tally | None = None,
 ) -> np.ndarray:
     """hls4ml selu: ``x >= 0 ? ap_ufixed<16,1>(lambda) * x : table[clamp(int(x * N / -8))]``."""
@@ -302,5 +359,12 @@ def selu(
     table = activation_table("selu", n, table_type)
     idx = np.clip(_neg_index(xr, x_type, n), 0, n - 1)
     pos = as_exact(xr, fit_dtype(raw_bound(x_type) * SELU_LAMBDA_RAW)) * SELU_LAMBDA_RAW
-    return _select(xr >= 0, pos, x_type.frac_bits + _SELU_LAMBDA_FRAC, table[idx], table_type.frac_bits,
-                   result_type, tally)
+    return _select(
+        xr >= 0,
+        pos,
+        x_type.frac_bits + _SELU_LAMBDA_FRAC,
+        table[idx],
+        table_type.frac_bits,
+        result_type,
+        tally,
+    )

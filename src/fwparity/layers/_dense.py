@@ -1,4 +1,5 @@
-"""Dense, Conv1D and Conv2D: hls4ml's multiply-accumulate, bit for bit (nnet_dense_latency.h, nnet_dense_resource.h).
+"""Dense, Conv1D and Conv2D: hls4ml's multiply-accumulate, bit for bit (nnet_dense_latency.h,
+nnet_dense_resource.h).
 
 What the C++ does (hls4ml 1.3.0, io_parallel)::
 
@@ -7,16 +8,22 @@ What the C++ does (hls4ml 1.3.0, io_parallel)::
     acc[j]    += mult[i][j]  for i in order  // requantised to accum_t after every add
     res[j]     = res_t(acc[j])
 
-The order of the adds matters only for saturating accumulators; for AP_WRAP the adds are modular. Convolutions are
+The order of the adds matters only for saturating accumulators; for AP_WRAP the adds are modular. Convolutions
+are
 the same arithmetic per output pixel after an im2col whose patch order is (kh, kw, c) with zero padding.
 
 How it is computed is chosen per layer from the types and the weight values, never by luck:
 
-1. If ``F_accum >= F_x + F_w`` and no product can leave accum_t's range, quantising a product does nothing. If in
-   addition the accumulator wraps (AP_WRAP, N=0) or no running sum can leave its range, the layer is one integer
-   matmul: float64 BLAS when every partial sum is provably below 2**53, int64 when below 2**62, Python ints beyond.
-2. Otherwise the products are formed per batch chunk as an (n, n_in, n_out) tensor in int32 or int64 (chosen by the
-   bound on |x*w|), quantised with accum_t's rounding, and then summed (AP_WRAP) or accumulated one input at a time in
+1. If ``F_accum >= F_x + F_w`` and no product can leave accum_t's range, quantising a product does nothing. If
+in
+   addition the accumulator wraps (AP_WRAP, N=0) or no running sum can leave its range, the layer is one
+   integer
+   matmul: float64 BLAS when every partial sum is provably below 2**53, int64 when below 2**62, Python ints
+   beyond.
+2. Otherwise the products are formed per batch chunk as an (n, n_in, n_out) tensor in int32 or int64 (chosen
+by the
+   bound on |x*w|), quantised with accum_t's rounding, and then summed (AP_WRAP) or accumulated one input
+   at a time in
    the C++ order with saturation after each add.
 3. Products wider than 62 bits use exact Python-int object arrays.
 """
@@ -28,19 +35,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InvalidArgument
-from ._quant import Tally, _quantize, as_exact, fit_dtype, raw_bound, requant, wrap
+from ._quant import Tally, as_exact, cast, fit_dtype, raw_bound, requant, wrap
 
 if TYPE_CHECKING:
     from ..fixed import FixedType
 
 __all__ = ["dense", "conv1d", "conv2d", "accumulation_order", "mac"]
 
-#: Product-tensor elements per batch chunk: small enough to stay in L2 cache, large enough to amortise numpy calls.
-_CHUNK_ELEMENTS = 1 << 16
 
-
-def accumulation_order(n_in: int, n_out: int, *, strategy: str = "latency", reuse_factor: int = 1) -> np.ndarray:
-    """The order in which each output's accumulator receives its products, as an (n_out, n_in) array of inputs.
+def accumulation_order(
+    n_in: int, n_out: int, *, strategy: str = "latency", reuse_factor: int = 1
+) -> np.ndarray:
+    """The order in which each output's accumulator receives its products, as an (n_out, n_in) array of
+    inputs.
 
     Latency adds inputs 0..n_in-1 in order. The Resource strategy walks the transposed weights in reuse-factor
     strides (nnet_dense_resource.h), so with a saturating accumulator it can give different results.
@@ -88,89 +95,209 @@ def mac(
     order: np.ndarray | None = None,
     tally: Tally | None = None,
 ) -> np.ndarray:
-    """The accumulator of a dense layer, raw on ``accum_type``: x (n, n_in) times weight (n_in, n_out) plus bias.
+    """The accumulator of a dense layer, raw on ``accum_type``: x (n, n_in) times weight (n_in, n_out) plus
+    bias.
 
-    ``order`` is :func:`accumulation_order`'s (n_out, n_in) array (``None``: natural order). Returns (n, n_out).
+    ``order`` is :func:`accumulation_order`'s (n_out, n_in) array (``None``: natural order). Returns (n,
+    n_out).
+    Internally the batch is the *last* axis ("feature-major"): every numpy call then runs a long
+    contiguous inner
+    loop over events with a scalar weight, which is several times faster than the (n, n_in, n_out) product
+    tensor.
     """
     n, n_in = x.shape
     n_out = weight.shape[1]
     a = accum_type
     lo, hi = int(a.min_raw), int(a.max_raw)
-    w_frac = weight_type.frac_bits
-    s = x_type.frac_bits + w_frac - a.frac_bits
+    s = x_type.frac_bits + weight_type.frac_bits - a.frac_bits
     pmin, pmax = _product_range(x_type, weight)
     wraps = a.overflow.name == "WRAP" and a.sat_bits == 0
+    if order is not None and bool(np.all(order == np.arange(n_in))):
+        order = None
 
     if bias is None:
-        acc0 = np.zeros(n_out, dtype=a.dtype if a.width <= 63 else object)
+        acc0 = np.zeros(n_out, dtype=np.int64 if a.width <= 63 else object)
     else:
         b_tally = Tally() if tally is not None else None
         acc0 = requant(bias, bias_type.frac_bits, a, b_tally)  # type: ignore[union-attr]
         if tally is not None and b_tally is not None:
             tally.add(b_tally.count * n)
-    a0min = int(acc0.min()) if n_out else 0
-    a0max = int(acc0.max()) if n_out else 0
+    a0 = max((abs(int(v)) for v in acc0), default=0)
 
-    # Products that accum_t holds exactly: q = p << -s, no rounding and no overflow.
-    exact_products = s <= 0 and lo <= (pmin << -s) and (pmax << -s) <= hi
-    if exact_products:
-        mmin, mmax = pmin << -s, pmax << -s
-    else:
-        # Bounds on the quantised products (rounding adds at most one LSB; overflow keeps them in [lo, hi]).
-        mmin, mmax = (pmin >> s, (pmax >> s) + 1) if s > 0 else (pmin << -s, pmax << -s)
-        mmin, mmax = max(lo, mmin), min(hi, mmax)
-        if wraps:
-            mmin, mmax = lo, hi
-    # Every running sum stays in range, so neither wrapping nor saturation can happen while accumulating.
-    sums_in_range = a0min + n_in * min(mmin, 0) >= lo and a0max + n_in * max(mmax, 0) <= hi
+    # Bounds on a quantised product: rounding adds at most one LSB; overflow handling keeps it in [lo, hi].
+    qmin, qmax = (pmin >> s, (pmax >> s) + 1) if s > 0 else (pmin << -s, pmax << -s)
+    products_fit = lo <= qmin and qmax <= hi
+    exact_products = s <= 0 and products_fit
+    if not products_fit:
+        qmin, qmax = lo, hi
+    # Every running sum provably stays in range: no wrapping or saturation while accumulating, any order.
+    sums_in_range = -a0 + n_in * min(qmin, 0) >= lo and a0 + n_in * max(qmax, 0) <= hi
 
     if exact_products and (wraps or sums_in_range):
         wq = weight if s == 0 else as_exact(weight, fit_dtype(raw_bound(weight_type) << -s)) << -s
-        total = _matmul(x, x_type, wq, max(abs(pmin), abs(pmax)) << -s, n_in)
+        total = _matmul(x, wq, max(abs(pmin), abs(pmax)) << -s, n_in)
         if sums_in_range:
             return _narrow_to(acc0 + total, a)
-        acc = acc0 + total
         if tally is not None:
-            tally.add(_wrap_events_matmul(x, wq, acc0, a))
-        return _narrow_to(wrap(acc, a.width, a.signed), a)
+            tally.add(_screened_count(x, x_type, weight, acc0, a, s, order, products_fit))
+        return _narrow_to(wrap(acc0 + total, a.width, a.signed), a)
 
-    # General path: per-product quantisation, chunked over the batch.
-    pbound = max(abs(pmin), abs(pmax))
-    if pbound.bit_length() <= 31 and s >= 0:
-        pdtype: np.dtype = np.dtype(np.int32)
-    else:
-        pdtype = fit_dtype(pbound if s >= 0 else pbound << -s)
-    chunk = max(1, _CHUNK_ELEMENTS // max(1, n_in * n_out))
-    out = np.empty((n, n_out), dtype=np.int64 if a.width <= 63 else object)
-    xw = as_exact(x, pdtype)
-    ww = as_exact(weight, pdtype)
-    natural = order is None or bool(np.all(order == np.arange(n_in)))
-    # Sum dtype for the modular path: int64 unless the products are exact ints.
-    for start in range(0, n, chunk):
-        xc = xw[start : start + chunk]
-        p = xc[:, :, None] * ww[None, :, :]
-        if wraps:
-            if s > 0:
-                m = _quantize(p, s, a.quantization.name)
-            elif s < 0:
-                m = p << -s
-            else:
-                m = p
-            if tally is None:
-                total = m.sum(axis=1, dtype=np.int64 if m.dtype != object else object)
-                out[start : start + chunk] = wrap(acc0 + total, a.width, a.signed)
-            else:
-                m = m.astype(np.int64) if m.dtype == np.int32 else m
-                mo = wrap(m, a.width, a.signed)
-                tally.add(int(np.count_nonzero(mo != m)))
-                out[start : start + chunk] = _accumulate_wrap_counting(mo, acc0, a, tally)
+    lowbits = _lowbits_dtype(x, weight, s, a.quantization.name, n_in, pmin, pmax)
+    if wraps and lowbits is not None:
+        # Modular accumulation: the order does not matter for the value, only for counting (replayed
+        # in order).
+        total = _quantized_sum(x, weight, s, a.quantization.name == "RND", lowbits)
+        if tally is not None:
+            tally.add(_screened_count(x, x_type, weight, acc0, a, s, order, products_fit))
+        return wrap(acc0 + total, a.width, a.signed)
+
+    accT = _mac_loop(
+        x, x_type, weight, weight_type, acc0, a, order, tally, per_step=not (wraps or sums_in_range)
+    )
+    if wraps and tally is None:
+        accT = wrap(accT, a.width, a.signed)
+    return _narrow_to(accT.T, a)
+
+
+def _feature_major(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    return np.ascontiguousarray(as_exact(x, dtype).T)
+
+
+def _mac_loop(
+    x: np.ndarray,
+    x_type: FixedType,
+    w: np.ndarray,
+    w_type: FixedType,
+    acc0: np.ndarray,
+    a: FixedType,
+    order: np.ndarray | None,
+    tally: Tally | None,
+    *,
+    per_step: bool,
+) -> np.ndarray:
+    """The C++ loop, one input at a time over the whole batch: (n_out, n) accumulators, exact for any types.
+
+    Each step forms the products of one input (per output, the input that output's order visits at that step),
+    quantises them to accum_t with full Q/O (counting), and adds. ``per_step`` requantises the running sum
+    after
+    every add (needed for saturating accumulators that can leave their range); for a wrapping accumulator
+    without
+    a tally the wrap is applied once by the caller, and with a tally every step is wrapped and counted.
+    """
+    n, n_in = x.shape
+    n_out = w.shape[1]
+    f_p = x_type.frac_bits + w_type.frac_bits
+    pb = raw_bound(x_type) * max(1, int(np.abs(w).max(initial=0)))
+    dt = fit_dtype(pb + (raw_bound(a) << 1) * (n_in + 1))
+    xT = _feature_major(x, dt)
+    wd = as_exact(w, dt)
+    acc = np.empty((n_out, n), dtype=dt)
+    acc[...] = as_exact(acc0, dt)[:, None]
+    wraps = a.overflow.name == "WRAP" and a.sat_bits == 0
+    cols = np.arange(n_out)
+    for k in range(n_in):
+        if order is None:
+            p = wd[k][:, None] * xT[k][None, :]
         else:
-            m = requant(p, x_type.frac_bits + w_frac, a, tally)
-            if sums_in_range:
-                out[start : start + chunk] = acc0 + m.sum(axis=1)
-            else:
-                out[start : start + chunk] = _accumulate_sequential(m, acc0, a, order, natural, tally)
-    return out
+            p = wd[order[:, k], cols][:, None] * xT[order[:, k]]
+        m = requant(p, f_p, a, tally, bound=pb)
+        acc = acc + m
+        if per_step or (wraps and tally is not None):
+            acc = requant(acc, a.frac_bits, a, tally)
+    return acc
+
+
+def _lowbits_dtype(
+    x: np.ndarray, w: np.ndarray, s: int, mode: str, n_in: int, pmin: int, pmax: int
+) -> np.dtype | None:
+    # The low-bits formulation needs: floor-type rounding (TRN, or RND = floor(p + half)), 0 < s <= 31,
+    # int64 data,
+    # and every |partial sum of products| < 2**53 so that the float64 BLAS matmul is exact.
+    if mode not in ("TRN", "RND") or not 0 < s <= 31 or x.dtype == object or w.dtype == object:
+        return None
+    if n_in * max(abs(pmin), abs(pmax)) >= 1 << 53:
+        return None
+    return np.dtype(np.int16) if s <= 15 else np.dtype(np.int32)
+
+
+def _quantized_sum(x: np.ndarray, w: np.ndarray, s: int, rnd: bool, low: np.dtype) -> np.ndarray:
+    """Σ_i floor((x_i w_ij + h) / 2**s) over i, exactly, without forming the products in full. Returns (n,
+    n_out).
+
+    floor((p + h) / 2**s) = ((p + h) - ((p + h) mod 2**s)) / 2**s, so the sum is (Σp + n h - Σr) / 2**s with
+    r = (p + h) mod 2**s. Σp is one float64 BLAS matmul (exact: every partial sum < 2**53). r depends only
+    on the low
+    16 (or 32) bits of x and w, so it is computed with wrapping int16 (int32) multiplies and accumulated
+    in uint16
+    (uint32) over as many inputs as cannot carry out: 2-4x less memory traffic than int64 products.
+    """
+    n, n_in = x.shape
+    n_out = w.shape[1]
+    bits = low.itemsize * 8
+    mask = (1 << s) - 1
+    h = (1 << (s - 1)) if rnd else 0
+    unsigned = np.dtype(f"uint{bits}")
+    xTf = np.ascontiguousarray(x.T, dtype=np.float64)
+    total = (np.ascontiguousarray(w.T, dtype=np.float64) @ xTf).astype(np.int64)
+    xl = np.ascontiguousarray(x.T).astype(low)  # wraps: only the low bits matter
+    wl = w.astype(low)
+    group = ((1 << bits) - 1) // mask
+    r_sum = np.zeros((n_out, n), dtype=np.int64)
+    hl = low.type(h - (1 << bits) if h >= 1 << (bits - 1) else h)
+    ml = low.type(mask)
+    buf = np.empty((n_out, n), dtype=low)
+    acc = np.empty((n_out, n), dtype=unsigned)
+    for g0 in range(0, n_in, group):
+        acc.fill(0)
+        for i in range(g0, min(n_in, g0 + group)):
+            np.multiply(wl[i][:, None], xl[i][None, :], out=buf)
+            if h:
+                np.add(buf, hl, out=buf)
+            np.bitwise_and(buf, ml, out=buf)
+            np.add(acc, buf.view(unsigned), out=acc)
+        r_sum += acc
+    return ((total + n_in * h - r_sum) >> s).T
+
+
+def _screened_count(
+    x: np.ndarray,
+    x_type: FixedType,
+    w: np.ndarray,
+    acc0: np.ndarray,
+    a: FixedType,
+    s: int,
+    order: np.ndarray | None,
+    products_fit: bool,
+) -> int:
+    """Overflow events of a wrapping accumulator, counted exactly, but replayed only where they are possible.
+
+    A running sum can leave accum_t only if Σ|x_i w_ij| / 2**s + n_in + |acc0| exceeds its range; one float64
+    matmul of |x| and |w| bounds that per event. Only the failing events (and, if the types allow a product to
+    overflow, all events) are replayed add by add in the C++ order.
+    """
+    lo, hi = int(a.min_raw), int(a.max_raw)
+    n, n_in = x.shape
+    ax = np.abs(x).astype(np.float64)
+    aw = np.abs(w).astype(np.float64)
+    lim = min(hi, -lo) - max((abs(int(v)) for v in acc0), default=0) - n_in
+    suspect = (np.ldexp(ax @ aw, -s) > lim).any(axis=1)
+    if not products_fit:
+        # the largest product of each event, against the tightest side of the range
+        suspect |= np.ldexp((ax * aw.max(axis=1)).max(axis=1, initial=0), -s) + 1 > min(hi, -lo)
+    rows = np.flatnonzero(suspect)
+    if rows.size == 0:
+        return 0
+    t = Tally()
+    _mac_loop(x[rows], x_type, w, _wtype_for(s, x_type, a), acc0, a, order, t, per_step=False)
+    return t.count
+
+
+def _wtype_for(s: int, x_type: FixedType, a: FixedType) -> FixedType:
+    # _mac_loop only reads a weight type's fractional bits; rebuild one with F_w = s + F_a - F_x.
+    from ..fixed import FixedType
+
+    f_w = s + a.frac_bits - x_type.frac_bits
+    return FixedType(64, 64 - f_w)
 
 
 def _narrow_to(v: np.ndarray, t: FixedType) -> np.ndarray:
@@ -179,7 +306,7 @@ def _narrow_to(v: np.ndarray, t: FixedType) -> np.ndarray:
     return as_exact(v, np.dtype(object))
 
 
-def _matmul(x: np.ndarray, x_type: FixedType, w: np.ndarray, pbound: int, n_in: int) -> np.ndarray:
+def _matmul(x: np.ndarray, w: np.ndarray, pbound: int, n_in: int) -> np.ndarray:
     # |partial sum| <= n_in * max|x*w|: pick the cheapest exact arithmetic for that bound.
     bound = n_in * pbound
     if bound < (1 << 53) and x.dtype != object and w.dtype != object:
@@ -187,45 +314,6 @@ def _matmul(x: np.ndarray, x_type: FixedType, w: np.ndarray, pbound: int, n_in: 
     if bound.bit_length() <= 62 and x.dtype != object and w.dtype != object:
         return x.astype(np.int64) @ w.astype(np.int64)
     return as_exact(x, np.dtype(object)) @ as_exact(w, np.dtype(object))
-
-
-def _wrap_events_matmul(x: np.ndarray, w: np.ndarray, acc0: np.ndarray, a: FixedType) -> int:
-    # Counting wraps of the running sum needs the per-input partial sums; only used when a tally is requested.
-    count = 0
-    n_in = x.shape[1]
-    chunk = max(1, _CHUNK_ELEMENTS // max(1, n_in * w.shape[1]))
-    dt = np.dtype(np.int64) if x.dtype != object and w.dtype != object else np.dtype(object)
-    for start in range(0, x.shape[0], chunk):
-        p = as_exact(x[start : start + chunk], dt)[:, :, None] * as_exact(w, dt)[None]
-        count += _wrap_event_count(p, acc0, a)
-    return count
-
-
-def _wrap_event_count(m: np.ndarray, acc0: np.ndarray, a: FixedType) -> int:
-    # With a wrapping accumulator, step k overflows exactly when floor((S_k - lo) / 2**W) changes, where S_k is the
-    # unwrapped running sum (acc0 already in range, the m's already on accum_t).
-    lo = int(a.min_raw)
-    s = np.cumsum(m, axis=1) + acc0[None, None, :]
-    c = (s - lo) >> a.width
-    return int(np.count_nonzero(c[:, 0, :])) + int(np.count_nonzero(c[:, 1:, :] != c[:, :-1, :]))
-
-
-def _accumulate_wrap_counting(m: np.ndarray, acc0: np.ndarray, a: FixedType, tally: Tally) -> np.ndarray:
-    tally.add(_wrap_event_count(m, acc0, a))
-    return wrap(acc0 + m.sum(axis=1), a.width, a.signed)
-
-
-def _accumulate_sequential(
-    m: np.ndarray, acc0: np.ndarray, a: FixedType, order: np.ndarray | None, natural: bool, tally: Tally | None
-) -> np.ndarray:
-    # Saturating accumulator: acc = accum_t(acc + m) after every add, in the C++ order.
-    n, n_in, n_out = m.shape
-    acc = np.broadcast_to(acc0, (n, n_out)).copy()
-    cols = np.arange(n_out)
-    for k in range(n_in):
-        term = m[:, k, :] if natural else m[:, order[:, k], cols]  # type: ignore[index]
-        acc = requant(acc + term, a.frac_bits, a, tally)
-    return acc
 
 
 def dense(
@@ -250,7 +338,8 @@ def dense(
     weight : raw integers on ``weight_type``, shape (n_in, n_out) (the Keras kernel layout)
     bias : raw integers on ``bias_type``, shape (n_out,), or None
     accum_type, result_type : the layer's accum_t and result_t
-    strategy, reuse_factor : the accumulation order ("latency" or "resource"); matters only for SAT accumulators
+    strategy, reuse_factor : the accumulation order ("latency" or "resource"); matters only for SAT
+    accumulators
     tally : a :class:`Tally` that receives the number of values that wrapped or saturated
 
     Returns
@@ -281,15 +370,25 @@ def dense(
     if strategy != "latency" and reuse_factor > 1:
         order = accumulation_order(w.shape[0], w.shape[1], strategy=strategy, reuse_factor=reuse_factor)
     acc = mac(
-        x2, x_type, w, weight_type, None if bias is None else np.asarray(bias), bias_type, accum_type,
-        order=order, tally=tally,
+        x2,
+        x_type,
+        w,
+        weight_type,
+        None if bias is None else np.asarray(bias),
+        bias_type,
+        accum_type,
+        order=order,
+        tally=tally,
     )
-    res = requant(acc, accum_type.frac_bits, result_type, tally)
+    res = cast(acc, accum_type, result_type, tally)
     return res.reshape(*lead, w.shape[1])
 
 
-def _im2col(x: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...], pads: tuple[int, ...]) -> np.ndarray:
-    # x: (N, *spatial, C); pads: (before, after) per spatial axis. Returns (N, *out_spatial, prod(kernel) * C) with
+def _im2col(
+    x: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...], pads: tuple[int, ...]
+) -> np.ndarray:
+    # x: (N, *spatial, C); pads: (before, after) per spatial axis. Returns (N, *out_spatial,
+    # prod(kernel) * C) with
     # the patch flattened in (k..., c) order, as hls4ml's generated fill_buffer does.
     nd = len(kernel)
     pad_width = [(0, 0)] + [(pads[2 * i], pads[2 * i + 1]) for i in range(nd)] + [(0, 0)]
@@ -297,7 +396,9 @@ def _im2col(x: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...], pa
     out_sizes = [(xp.shape[1 + i] - kernel[i]) // strides[i] + 1 for i in range(nd)]
     cols = []
     for offs in np.ndindex(*kernel):
-        sl = tuple(slice(offs[i], offs[i] + strides[i] * (out_sizes[i] - 1) + 1, strides[i]) for i in range(nd))
+        sl = tuple(
+            slice(offs[i], offs[i] + strides[i] * (out_sizes[i] - 1) + 1, strides[i]) for i in range(nd)
+        )
         cols.append(xp[(slice(None), *sl, slice(None))])
     patches = np.stack(cols, axis=-2)  # (N, *out, prod(kernel), C)
     return patches.reshape(*patches.shape[:-2], -1)
@@ -322,14 +423,22 @@ def _conv(
     w = np.asarray(weight)
     if xr.ndim != nd + 2 or w.ndim != nd + 2 or w.shape[nd] != xr.shape[-1]:
         raise InvalidArgument(
-            f"Conv{nd}D weight shape {w.shape} does not match the input: x.shape={xr.shape} (expected channels last)"
+            f"Conv{nd}D weight shape {w.shape} does not match the input: x.shape={xr.shape} "
+            "(expected channels last)"
         )
     kernel = tuple(w.shape[:nd])
     cols = _im2col(xr, kernel, strides, pads)
     w2 = w.reshape(-1, w.shape[-1])
     return dense(
-        cols, x_type=x_type, weight=w2, weight_type=weight_type, bias=bias, bias_type=bias_type,
-        accum_type=accum_type, result_type=result_type, tally=tally,
+        cols,
+        x_type=x_type,
+        weight=w2,
+        weight_type=weight_type,
+        bias=bias,
+        bias_type=bias_type,
+        accum_type=accum_type,
+        result_type=result_type,
+        tally=tally,
     )
 
 
@@ -350,12 +459,23 @@ def conv1d(
 ) -> np.ndarray:
     """hls4ml Conv1D (io_parallel, latency, channels last): im2col then the Dense arithmetic per output pixel.
 
-    ``x`` is (N, width, c_in) raw on ``x_type``; ``weight`` is (k, c_in, n_filt). Padding is explicit zeros on each
+    ``x`` is (N, width, c_in) raw on ``x_type``; ``weight`` is (k, c_in, n_filt). Padding is explicit
+    zeros on each
     side (hls4ml computes ``pad_left``/``pad_right`` for padding="same"). Returns (N, out_width, n_filt).
     """
     return _conv(
-        x, 1, x_type=x_type, weight=weight, weight_type=weight_type, bias=bias, bias_type=bias_type,
-        accum_type=accum_type, result_type=result_type, strides=(stride,), pads=(pad_left, pad_right), tally=tally,
+        x,
+        1,
+        x_type=x_type,
+        weight=weight,
+        weight_type=weight_type,
+        bias=bias,
+        bias_type=bias_type,
+        accum_type=accum_type,
+        result_type=result_type,
+        strides=(stride,),
+        pads=(pad_left, pad_right),
+        tally=tally,
     )
 
 
@@ -375,10 +495,21 @@ def conv2d(
 ) -> np.ndarray:
     """hls4ml Conv2D (io_parallel, latency, channels last): im2col in (kh, kw, c) order, then Dense per pixel.
 
-    ``x`` is (N, height, width, c_in); ``weight`` is (kh, kw, c_in, n_filt); ``pads`` is (top, bottom, left, right).
+    ``x`` is (N, height, width, c_in); ``weight`` is (kh, kw, c_in, n_filt); ``pads`` is (top, bottom,
+    left, right).
     Returns (N, out_height, out_width, n_filt).
     """
     return _conv(
-        x, 2, x_type=x_type, weight=weight, weight_type=weight_type, bias=bias, bias_type=bias_type,
-        accum_type=accum_type, result_type=result_type, strides=tuple(strides), pads=tuple(pads), tally=tally,
+        x,
+        2,
+        x_type=x_type,
+        weight=weight,
+        weight_type=weight_type,
+        bias=bias,
+        bias_type=bias_type,
+        accum_type=accum_type,
+        result_type=result_type,
+        strides=tuple(strides),
+        pads=tuple(pads),
+        tally=tally,
     )

@@ -1,7 +1,8 @@
 """``fwparity.emulate``: run a Model through the bit-exact layer models, batch axis first.
 
 This is the offline emulator and the reference every backend is compared with. Inputs arrive as physics floats
-(quantised exactly like ``input_t(double)``), as raw integer codes (range-checked, never wrapped silently), or as a
+(quantised exactly like ``input_t(double)``), as raw integer codes (range-checked, never wrapped silently), or
+as a
 dict of either by input name. The result keeps raw integers; ``.values`` converts them exactly.
 """
 
@@ -27,7 +28,9 @@ __all__ = ["Emulation", "emulate", "prepare_inputs", "exact_values"]
 
 
 def exact_values(raw: np.ndarray, t: FixedType) -> np.ndarray:
-    """Raw integers as exact values: float64 when ``t.width <= 53`` (every value exact), else ``Fraction`` objects."""
+    """Raw integers as exact values: float64 when ``t.width <= 53`` (every value exact), else ``Fraction``
+    objects.
+    """
     r = np.asarray(raw)
     if t.width <= 53:
         return np.ldexp(r.astype(np.float64), -t.frac_bits)
@@ -81,7 +84,9 @@ def _to_raw(name: str, x: Any, t: FixedType, shape: tuple[int, ...]) -> np.ndarr
         )
     if arr.dtype.kind == "f":
         return np.asarray(t.from_float(arr.astype(np.float64)))
-    if arr.dtype.kind in "iub" or (arr.dtype == object and all(isinstance(v, (int, np.integer)) for v in arr.flat)):
+    if arr.dtype.kind in "iub" or (
+        arr.dtype == object and all(isinstance(v, (int, np.integer)) for v in arr.flat)
+    ):
         if arr.size:
             lo = int(arr.min())
             hi = int(arr.max())
@@ -97,18 +102,20 @@ def _to_raw(name: str, x: Any, t: FixedType, shape: tuple[int, ...]) -> np.ndarr
         out.reshape(-1)[:] = [int(v) for v in arr.reshape(-1)]
         return out
     raise InvalidType(
-        f"Input {name!r} must be a float array (values) or an integer array (raw codes), not dtype={arr.dtype}"
+        f"Input {name!r} must be a float array (values) or an integer array (raw codes), "
+        f"not dtype={arr.dtype}"
     )
 
 
 def prepare_inputs(model: Model, inputs: Any) -> dict[str, np.ndarray]:
-    """Turn what a user passes to :func:`emulate` into ``{input name: raw (N, *shape)}`` on each input's type."""
+    """Turn what a user passes to :func:`emulate` into ``{input name: raw (N, *shape)}``."""
     tensors = {t.name: t for t in model.inputs}
     if isinstance(inputs, Mapping):
         unknown = sorted(set(inputs) - set(tensors))
         if unknown:
             raise InvalidArgument(
-                f"inputs names {', '.join(map(repr, unknown))} not among the model inputs: {', '.join(tensors)}"
+                f"inputs names {', '.join(map(repr, unknown))} not among the model inputs: "
+                f"{', '.join(tensors)}"
             )
         missing = [n for n in tensors if n not in inputs]
         if missing:
@@ -117,11 +124,12 @@ def prepare_inputs(model: Model, inputs: Any) -> dict[str, np.ndarray]:
     elif isinstance(inputs, (list, tuple)) and len(tensors) > 1:
         if len(inputs) != len(tensors):
             raise InvalidArgument(f"inputs has {len(inputs)} arrays but the model has {len(tensors)} inputs")
-        given = dict(zip(tensors, inputs))
+        given = dict(zip(tensors, inputs, strict=True))
     else:
         if len(tensors) != 1:
             raise InvalidArgument(
-                f"the model has {len(tensors)} inputs ({', '.join(tensors)}); pass a dict of arrays by input name"
+                f"the model has {len(tensors)} inputs ({', '.join(tensors)}); "
+                "pass a dict of arrays by input name"
             )
         given = {next(iter(tensors)): inputs}
     out = {name: _to_raw(name, given[name], tensors[name].type, tensors[name].shape) for name in tensors}
@@ -176,8 +184,14 @@ def emulate(model: Model, inputs: Any, *, trace: bool = False, count_overflows: 
     trace_raw = {name: _cat([p[1][name] for p in pieces]) for name in pieces[0][1]} if trace else {}
     out_types = {name: types[name] for name in model.outputs}
     tr_types = {name: types[name] for name in trace_raw}
-    return Emulation(raw=raw, types=out_types, trace=trace_raw, trace_types=tr_types, overflows=overflows,
-                     seconds=time.perf_counter() - t0)
+    return Emulation(
+        raw=raw,
+        types=out_types,
+        trace=trace_raw,
+        trace_types=tr_types,
+        overflows=overflows,
+        seconds=time.perf_counter() - t0,
+    )
 
 
 #: Events per whole-model pass (see emulate).
@@ -191,7 +205,9 @@ def _cat(parts: list[np.ndarray]) -> np.ndarray:
 def _run(
     model: Model, raw_inputs: dict[str, np.ndarray], trace: bool, overflows: dict[str, int] | None
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, FixedType]]:
-    values: dict[str, tuple[np.ndarray, FixedType]] = {t.name: (raw_inputs[t.name], t.type) for t in model.inputs}
+    values: dict[str, tuple[np.ndarray, FixedType]] = {
+        t.name: (raw_inputs[t.name], t.type) for t in model.inputs
+    }
     types: dict[str, FixedType] = {t.name: t.type for t in model.inputs}
     needed = _last_use(model)
     tr: dict[str, np.ndarray] = {}
@@ -212,7 +228,8 @@ def _run(
 
 
 def _last_use(model: Model) -> dict[str, int]:
-    # Free intermediate tensors after their last reader, so a long model on a big batch does not hold every layer.
+    # Free intermediate tensors after their last reader, so a long model on a big batch does not hold
+    # every layer.
     last: dict[str, int] = {}
     for i, layer in enumerate(model.layers):
         for name in layer.inputs:

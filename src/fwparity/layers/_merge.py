@@ -1,7 +1,9 @@
 """Merge layers (nnet_merge.h), BatchNormalization (nnet_batchnorm.h), Flatten and Reshape.
 
-All of these compute one exact ap_fixed expression and cast it once to ``res_t``; the only choices are how wide the
-exact intermediate is (int64 when the bound allows, Python ints beyond) and how the two inputs' fractions align.
+All of these compute one exact ap_fixed expression and cast it once to ``res_t``; the only choices are how
+wide the
+exact intermediate is (int64 when the bound allows, Python ints beyond) and how the two inputs' fractions
+align.
 ``average`` is ``(a + b) * ap_ufixed<1,0>(0.5)``, exact, so it keeps one more fractional bit than ``a + b``.
 ``dot`` is hls4ml's dot1d: products quantised to accum_t one by one, summed in order from 0.
 """
@@ -45,7 +47,8 @@ def merge(
     result_type: FixedType,
     tally: Tally | None = None,
 ) -> np.ndarray:
-    """Element-wise Add/Subtract/Multiply/Average/Maximum/Minimum of two raw arrays, cast once to ``result_type``.
+    """Element-wise Add/Subtract/Multiply/Average/Maximum/Minimum of two raw arrays, cast once to
+    ``result_type``.
 
     Examples
     --------
@@ -81,16 +84,24 @@ def merge(
 def concatenate(
     inputs: list[tuple[Any, FixedType]], *, result_type: FixedType, axis: int = -1, tally: Tally | None = None
 ) -> np.ndarray:
-    """Concatenate raw arrays (batch axis first) along a Keras ``axis`` (negative from the end; 0 is the batch)."""
+    """Concatenate raw arrays (batch axis first) along a Keras ``axis`` (negative from the end; 0 is the
+    batch).
+    """
     parts = [requant(np.asarray(r), t.frac_bits, result_type, tally) for r, t in inputs]
     return np.concatenate(parts, axis=axis)
 
 
 def dot(
-    a: Any, b: Any, *, a_type: FixedType, b_type: FixedType, accum_type: FixedType, result_type: FixedType,
+    a: Any,
+    b: Any,
+    *,
+    a_type: FixedType,
+    b_type: FixedType,
+    accum_type: FixedType,
+    result_type: FixedType,
     tally: Tally | None = None,
 ) -> np.ndarray:
-    """hls4ml dot1d: ``acc = 0; acc += accum_t(a[i] * b[i])`` in order, then ``res_t(acc)``. Returns (N, 1)."""
+    """hls4ml dot1d: ``acc = 0; acc += accum_t(a[i] * b[i])`` in order, then ``res_t(acc)``."""
     ar, br = np.asarray(a), np.asarray(b)
     n = ar.shape[0]
     ar, br = ar.reshape(n, -1), br.reshape(n, -1)
@@ -118,7 +129,8 @@ def batchnorm(
 ) -> np.ndarray:
     """hls4ml normalize: ``res = (res_t)(x * scale + bias)``, exact, one cast.
 
-    ``scale``/``bias`` are raw, either one per channel (the last axis, n_filt) or one per element of the flattened
+    ``scale``/``bias`` are raw, either one per channel (the last axis, n_filt) or one per element of the
+    flattened
     input (n_filt = -1).
 
     Examples
@@ -141,7 +153,8 @@ def batchnorm(
         xs = xr
     else:
         raise InvalidArgument(
-            f"batchnorm scale has {s.size} entries, which matches neither the channels nor the elements of x.shape={xr.shape}"
+            f"batchnorm scale has {s.size} entries, which matches neither the channels nor the elements of "
+            f"x.shape={xr.shape}"
         )
     fp = x_type.frac_bits + scale_type.frac_bits
     f = max(fp, bias_type.frac_bits)

@@ -1,8 +1,12 @@
-"""Max and average pooling, 1D/2D and global, as hls4ml's nnet_pooling.h computes them (io_parallel, channels last).
+"""Max and average pooling, 1D/2D and global, as hls4ml's nnet_pooling.h computes them (io_parallel, channels
+last).
 
-Quirks reproduced: max pooling pads with the pattern whose top bit alone is set (the most negative value of a signed
-type, but +2**(W-1) LSB for an unsigned one) and returns the maximum through ``accum_t`` before ``res_t``. Average
-pooling adds every cell of the window (padded cells are 0) into ``accum_t``, quantising after each add, then divides
+Quirks reproduced: max pooling pads with the pattern whose top bit alone is set (the most negative value of a
+signed
+type, but +2**(W-1) LSB for an unsigned one) and returns the maximum through ``accum_t`` before ``res_t``.
+Average
+pooling adds every cell of the window (padded cells are 0) into ``accum_t``, quantising after each add, then
+divides
 by the number of cells that overlap the input (``count_pad = false``), truncating toward zero at accum_t's
 fractional bits.
 """
@@ -34,7 +38,8 @@ def _tuple(v: Any, nd: int, what: str) -> tuple[int, ...]:
 def pool_windows(
     x: np.ndarray, pool: tuple[int, ...], strides: tuple[int, ...], pads: tuple[int, ...], pad_value: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The pooling windows of x (N, *spatial, C) as (N, *out, K, C) in (kh, kw) order, and each window's overlap count.
+    """The pooling windows of x (N, *spatial, C) as (N, *out, K, C) in (kh, kw) order, and each window's
+    overlap count.
 
     ``pads`` is (before, after) per spatial axis. Padded cells hold ``pad_value``.
     """
@@ -58,8 +63,13 @@ def _max_pad(t: FixedType) -> int:
     return -(1 << (t.width - 1)) if t.signed else 1 << (t.width - 1)
 
 
-def _finish_max(m: np.ndarray, x_type: FixedType, accum_type: FixedType | None, result_type: FixedType,
-                tally: Tally | None) -> np.ndarray:
+def _finish_max(
+    m: np.ndarray,
+    x_type: FixedType,
+    accum_type: FixedType | None,
+    result_type: FixedType,
+    tally: Tally | None,
+) -> np.ndarray:
     f = x_type.frac_bits
     if accum_type is not None:
         m = requant(m, f, accum_type, tally)
@@ -67,8 +77,14 @@ def _finish_max(m: np.ndarray, x_type: FixedType, accum_type: FixedType | None, 
     return requant(m, f, result_type, tally)
 
 
-def _avg(cells: np.ndarray, counts: np.ndarray, x_type: FixedType, accum_type: FixedType, result_type: FixedType,
-         tally: Tally | None) -> np.ndarray:
+def _avg(
+    cells: np.ndarray,
+    counts: np.ndarray,
+    x_type: FixedType,
+    accum_type: FixedType,
+    result_type: FixedType,
+    tally: Tally | None,
+) -> np.ndarray:
     # accum_t y = 0; for each cell: y += x; then y /= length; res = (res_t) y.
     a = accum_type
     f = max(a.frac_bits, x_type.frac_bits)
@@ -92,7 +108,9 @@ def _div(y: np.ndarray, counts: np.ndarray) -> np.ndarray:
 def _spatial(x: Any, nd: int) -> np.ndarray:
     xr = np.asarray(x)
     if xr.ndim != nd + 2:
-        raise InvalidArgument(f"{nd}D pooling needs input of shape (N, *spatial[{nd}], C), not x.shape={xr.shape}")
+        raise InvalidArgument(
+            f"{nd}D pooling needs input of shape (N, *spatial[{nd}], C), not x.shape={xr.shape}"
+        )
     return xr
 
 
@@ -162,7 +180,11 @@ def avg_pool(
 
 
 def global_max_pool(
-    x: Any, *, x_type: FixedType, result_type: FixedType, accum_type: FixedType | None = None,
+    x: Any,
+    *,
+    x_type: FixedType,
+    result_type: FixedType,
+    accum_type: FixedType | None = None,
     tally: Tally | None = None,
 ) -> np.ndarray:
     """GlobalMaxPooling1D/2D: (N, *spatial, C) -> (N, C), the maximum through ``accum_t`` then ``res_t``."""
@@ -174,7 +196,7 @@ def global_max_pool(
 def global_avg_pool(
     x: Any, *, x_type: FixedType, accum_type: FixedType, result_type: FixedType, tally: Tally | None = None
 ) -> np.ndarray:
-    """GlobalAveragePooling1D/2D: (N, *spatial, C) -> (N, C), sum in ``accum_t`` per add, divide by the count."""
+    """GlobalAveragePooling1D/2D: (N, *spatial, C) -> (N, C), sum per add in ``accum_t``, then divide."""
     xr = np.asarray(x)
     flat = xr.reshape(xr.shape[0], -1, xr.shape[-1])
     return _avg(flat, np.array(flat.shape[1]), x_type, accum_type, result_type, tally)

@@ -1,9 +1,13 @@
 """The requantisation kernel every layer model shares: raw integers in, raw integers on a FixedType out.
 
-``fwparity.fixed.requantize`` is the reference implementation of ``T = value``; this module is the layer models'
-fast path on top of it. It adds two things the layers need and the fixed core does not give: the count of values the
-overflow handling changed (``Emulation.overflows``), and a choice of integer width made from static bounds, so a
-product tensor can stay int32/int64 (vectorised, in cache) and go to exact Python ints only when a bound says int64
+``fwparity.fixed.requantize`` is the reference implementation of ``T = value``; this module is the layer
+models'
+fast path on top of it. It adds two things the layers need and the fixed core does not give: the count of
+values the
+overflow handling changed (``Emulation.overflows``), and a choice of integer width made from static bounds, so
+a
+product tensor can stay int32/int64 (vectorised, in cache) and go to exact Python ints only when a bound says
+int64
 could overflow. The modes that almost nobody uses (AP_WRAP_SM, saturation bits N > 0) are delegated to
 ``fwparity.fixed.requantize``; everything else is computed here with shifts, masks and compares.
 """
@@ -18,9 +22,10 @@ import numpy as np
 if TYPE_CHECKING:
     from ..fixed import FixedType
 
-__all__ = ["Tally", "requant", "wrap", "fit_dtype", "raw_bound", "as_exact", "trunc_div", "to_int32"]
+__all__ = ["Tally", "requant", "cast", "wrap", "fit_dtype", "raw_bound", "as_exact", "trunc_div", "to_int32"]
 
-#: Largest magnitude (exclusive, as a power of two) that int64 arithmetic may hold without wrapping: one bit is
+# : Largest magnitude (exclusive, as a power of two) that int64 arithmetic may hold without wrapping: one
+# bit is
 #: kept spare so that ``x + (1 << (s - 1))`` and ``x - lo`` in the kernel cannot overflow either.
 _INT64_BITS = 62
 
@@ -29,7 +34,8 @@ _INT64_BITS = 62
 class Tally:
     """A running count of values that wrapped or saturated, filled in by the layer models.
 
-    Pass one to any layer function as ``tally=`` to learn how many values that layer's quantisations (its final cast
+    Pass one to any layer function as ``tally=`` to learn how many values that layer's quantisations (its
+    final cast
     and internal ones such as ``accum_t``) pushed out of range. ``None`` skips the counting, which is cheaper.
     """
 
@@ -45,7 +51,9 @@ def raw_bound(t: FixedType) -> int:
 
 
 def fit_dtype(bound: int) -> np.dtype:
-    """int64 when every value (and the kernel's intermediates) of magnitude <= bound fits, else object (exact)."""
+    """int64 when every value (and the kernel's intermediates) of magnitude <= bound fits, else object
+    (exact).
+    """
     return np.dtype(np.int64) if int(bound).bit_length() <= _INT64_BITS else np.dtype(object)
 
 
@@ -54,7 +62,7 @@ def as_exact(raw: Any, dtype: np.dtype) -> np.ndarray:
     arr = np.asarray(raw)
     if arr.dtype == dtype:
         return arr
-    if dtype == object:
+    if dtype == np.dtype(object):
         out = np.empty(arr.shape, dtype=object)
         out[...] = arr.astype(object) if arr.dtype != object else arr
         # numpy int64 scalars inside an object array would wrap on overflow; force Python ints.
@@ -69,7 +77,11 @@ def _narrow(arr: np.ndarray, t: FixedType) -> np.ndarray:
     # Results on a type of width <= 63 are int64 (the contract); wider ones stay exact Python ints.
     if t.width <= 63:
         if arr.dtype == object:
-            return np.array(arr.tolist(), dtype=np.int64).reshape(arr.shape) if arr.size else arr.astype(np.int64)
+            return (
+                np.array(arr.tolist(), dtype=np.int64).reshape(arr.shape)
+                if arr.size
+                else arr.astype(np.int64)
+            )
         return arr.astype(np.int64, copy=False)
     return as_exact(arr, np.dtype(object))
 
@@ -84,7 +96,7 @@ def wrap(q: np.ndarray, width: int, signed: bool) -> np.ndarray:
 
 
 def _count_outside(q: np.ndarray, lo: int, hi: int) -> int:
-    if q.dtype == np.int64:
+    if q.dtype == np.int64 and -(1 << 63) <= lo and hi < (1 << 63):
         # One subtract and one unsigned compare instead of two compares and an or.
         span = np.uint64(hi - lo)
         return int(np.count_nonzero((q - np.int64(lo)).view(np.uint64) > span))
@@ -127,16 +139,22 @@ def _quantize(raw: np.ndarray, s: int, mode: str) -> np.ndarray:
 def requant(
     raw: Any, src_frac: int, dst: FixedType, tally: Tally | None = None, *, bound: int | None = None
 ) -> np.ndarray:
-    """Assign raw integers with ``src_frac`` fractional bits to ``dst``: ``dst = value`` with dst's Q, O and N.
+    """Assign raw integers with ``src_frac`` fractional bits to ``dst``: ``dst = value`` with dst's Q, O and
+    N.
 
-    ``raw`` may be int32/int64 (callers guarantee, from static bounds, that ``|raw| < 2**62``) or object. Returns
-    int64 for ``dst.width <= 63`` else an object array of Python ints. When ``tally`` is given, the number of values
-    that the overflow handling changed (wrapped, saturated or zeroed) is added to it. ``bound`` is a static bound
+    ``raw`` may be int32/int64 (callers guarantee, from static bounds, that ``|raw| < 2**62``) or object.
+    Returns
+    int64 for ``dst.width <= 63`` else an object array of Python ints. When ``tally`` is given, the number
+    of values
+    that the overflow handling changed (wrapped, saturated or zeroed) is added to it. ``bound`` is a
+    static bound
     on ``|raw|``; without it a left shift measures the data to decide whether int64 is safe.
     """
     arr = np.asarray(raw)
     if arr.dtype != object and arr.dtype != np.int64:
         arr = arr.astype(np.int64)
+    if dst.width > 63 and arr.dtype != object:
+        arr = as_exact(arr, np.dtype(object))
     s = src_frac - dst.frac_bits
     if s < 0:
         if bound is None:
@@ -168,8 +186,30 @@ def requant(
     return _narrow(np.asarray(requantize(np.asarray(raw), src_frac, dst)), dst)
 
 
+def _effective_range(t: FixedType) -> tuple[int, int]:
+    lo, hi = int(t.min_raw), int(t.max_raw)
+    if t.overflow.name == "SAT_SYM" and t.signed and t.width > 1:
+        lo += 1
+    return lo, hi
+
+
+def cast(raw: Any, src: FixedType, dst: FixedType, tally: Tally | None = None) -> np.ndarray:
+    """``dst = (src value)``: :func:`requant` with a shortcut when every value of ``src`` is already a ``dst``
+    value.
+
+    Same fractional bits and a source range inside the destination's (AP_SAT_SYM excludes the most
+    negative code)
+    mean the assignment changes nothing, so the array is returned as is and nothing is counted.
+    """
+    if src.frac_bits == dst.frac_bits and (dst.width <= 63) == (src.width <= 63):
+        lo, hi = _effective_range(dst)
+        if lo <= int(src.min_raw) and int(src.max_raw) <= hi:
+            return np.asarray(raw)
+    return requant(raw, src.frac_bits, dst, tally)
+
+
 def trunc_div(num: np.ndarray, den: int) -> np.ndarray:
-    """Integer division truncated toward zero (C semantics), exact for int64 and object arrays; ``den > 0``."""
+    """Integer division truncated toward zero (C semantics), exact for int64 and object; ``den > 0``."""
     q = np.abs(num) // den
     return np.where(num < 0, -q, q)
 

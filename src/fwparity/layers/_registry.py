@@ -1,13 +1,17 @@
-"""The layer registry: ``kind -> fn(layer, inputs, tally) -> raw``, the bridge from a Model's Layer to the functions.
+"""The layer registry: ``kind -> fn(layer, inputs, tally) -> raw``, the bridge from a Model's Layer to the
+functions.
 
-Each entry reads the Layer's ``types``, ``weights`` and ``options`` as docs/internals.md section 3 tabulates them
-and calls the pure function of the same name. ``inputs`` is a list of ``(raw, FixedType)`` pairs, one per name in
+Each entry reads the Layer's ``types``, ``weights`` and ``options`` as docs/internals.md section 3 tabulates
+them
+and calls the pure function of the same name. ``inputs`` is a list of ``(raw, FixedType)`` pairs, one per name
+in
 ``layer.inputs``, batch axis first.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -44,7 +48,9 @@ def register_layer(kind: str) -> Callable[[LayerFn], LayerFn]:
 
 def _one(layer: Layer, inputs: Inputs) -> tuple[np.ndarray, FixedType]:
     if len(inputs) != 1:
-        raise UnsupportedLayer(f"Layer {layer.name!r} of kind {layer.kind!r} takes one input, got {len(inputs)}")
+        raise UnsupportedLayer(
+            f"Layer {layer.name!r} of kind {layer.kind!r} takes one input, got {len(inputs)}"
+        )
     return inputs[0]
 
 
@@ -70,17 +76,28 @@ def _dense(layer: Layer, inputs: Inputs, tally: Tally | None) -> np.ndarray:
     x, xt = _one(layer, inputs)
     o = layer.options
     return dense(
-        x, x_type=xt, weight=layer.weights["weight"], weight_type=layer.types["weight"],
-        bias=layer.weights.get("bias"), bias_type=layer.types.get("bias"), accum_type=layer.types["accum"],
-        result_type=layer.types["result"], strategy=str(o.get("strategy", "latency")).lower(),
-        reuse_factor=int(o.get("reuse_factor", 1)), tally=tally,
+        x,
+        x_type=xt,
+        weight=layer.weights["weight"],
+        weight_type=layer.types["weight"],
+        bias=layer.weights.get("bias"),
+        bias_type=layer.types.get("bias"),
+        accum_type=layer.types["accum"],
+        result_type=layer.types["result"],
+        strategy=str(o.get("strategy", "latency")).lower(),
+        reuse_factor=int(o.get("reuse_factor", 1)),
+        tally=tally,
     )
 
 
 def _conv_common(layer: Layer) -> dict[str, Any]:
     return dict(
-        weight=layer.weights["weight"], weight_type=layer.types["weight"], bias=layer.weights.get("bias"),
-        bias_type=layer.types.get("bias"), accum_type=layer.types["accum"], result_type=layer.types["result"],
+        weight=layer.weights["weight"],
+        weight_type=layer.types["weight"],
+        bias=layer.weights.get("bias"),
+        bias_type=layer.types.get("bias"),
+        accum_type=layer.types["accum"],
+        result_type=layer.types["result"],
     )
 
 
@@ -89,8 +106,15 @@ def _conv1d(layer: Layer, inputs: Inputs, tally: Tally | None) -> np.ndarray:
     x, xt = _one(layer, inputs)
     o = layer.options
     stride = _ints(o.get("strides", 1), 1)[0]
-    return conv1d(x, x_type=xt, stride=stride, pad_left=int(o.get("pad_left", 0)),
-                  pad_right=int(o.get("pad_right", 0)), tally=tally, **_conv_common(layer))
+    return conv1d(
+        x,
+        x_type=xt,
+        stride=stride,
+        pad_left=int(o.get("pad_left", 0)),
+        pad_right=int(o.get("pad_right", 0)),
+        tally=tally,
+        **_conv_common(layer),
+    )
 
 
 @register_layer("conv2d")
@@ -98,8 +122,14 @@ def _conv2d(layer: Layer, inputs: Inputs, tally: Tally | None) -> np.ndarray:
     x, xt = _one(layer, inputs)
     o = layer.options
     pads = tuple(int(o.get(k, 0)) for k in ("pad_top", "pad_bottom", "pad_left", "pad_right"))
-    return conv2d(x, x_type=xt, strides=_ints(o.get("strides", 1), 2), pads=pads,  # type: ignore[arg-type]
-                  tally=tally, **_conv_common(layer))
+    return conv2d(
+        x,
+        x_type=xt,
+        strides=_ints(o.get("strides", 1), 2),
+        pads=pads,  # type: ignore[arg-type]
+        tally=tally,
+        **_conv_common(layer),
+    )
 
 
 def _pool_args(layer: Layer, nd: int) -> dict[str, Any]:
@@ -121,29 +151,61 @@ def _make_pool(kind: str) -> None:
         x, xt = _one(layer, inputs)
         res = layer.types["result"]
         if kind.startswith("global_max"):
-            return global_max_pool(x, x_type=xt, result_type=res, accum_type=layer.types.get("accum"), tally=tally)
+            return global_max_pool(
+                x, x_type=xt, result_type=res, accum_type=layer.types.get("accum"), tally=tally
+            )
         if kind.startswith("global_avg"):
-            return global_avg_pool(x, x_type=xt, accum_type=_type(layer, "accum"), result_type=res, tally=tally)
+            return global_avg_pool(
+                x, x_type=xt, accum_type=_type(layer, "accum"), result_type=res, tally=tally
+            )
         if kind.startswith("max"):
-            return max_pool(x, x_type=xt, result_type=res, accum_type=layer.types.get("accum"), tally=tally,
-                            **_pool_args(layer, nd))
-        return avg_pool(x, x_type=xt, accum_type=_type(layer, "accum"), result_type=res, tally=tally,
-                        count_pad=bool(layer.options.get("count_pad", False)), **_pool_args(layer, nd))
+            return max_pool(
+                x,
+                x_type=xt,
+                result_type=res,
+                accum_type=layer.types.get("accum"),
+                tally=tally,
+                **_pool_args(layer, nd),
+            )
+        return avg_pool(
+            x,
+            x_type=xt,
+            accum_type=_type(layer, "accum"),
+            result_type=res,
+            tally=tally,
+            count_pad=bool(layer.options.get("count_pad", False)),
+            **_pool_args(layer, nd),
+        )
 
     LAYERS[kind] = fn
 
 
-for _k in ("maxpool1d", "maxpool2d", "avgpool1d", "avgpool2d", "global_maxpool1d", "global_maxpool2d",
-           "global_avgpool1d", "global_avgpool2d"):
+for _k in (
+    "maxpool1d",
+    "maxpool2d",
+    "avgpool1d",
+    "avgpool2d",
+    "global_maxpool1d",
+    "global_maxpool2d",
+    "global_avgpool1d",
+    "global_avgpool2d",
+):
     _make_pool(_k)
 
 
 @register_layer("batchnorm")
 def _batchnorm(layer: Layer, inputs: Inputs, tally: Tally | None) -> np.ndarray:
     x, xt = _one(layer, inputs)
-    return batchnorm(x, x_type=xt, scale=layer.weights["scale"], scale_type=layer.types["scale"],
-                     bias=layer.weights["bias"], bias_type=layer.types["bias"], result_type=layer.types["result"],
-                     tally=tally)
+    return batchnorm(
+        x,
+        x_type=xt,
+        scale=layer.weights["scale"],
+        scale_type=layer.types["scale"],
+        bias=layer.weights["bias"],
+        bias_type=layer.types["bias"],
+        result_type=layer.types["result"],
+        tally=tally,
+    )
 
 
 @register_layer("linear")
@@ -161,22 +223,39 @@ def _relu(layer: Layer, inputs: Inputs, tally: Tally | None) -> np.ndarray:
 @register_layer("leaky_relu")
 def _leaky(layer: Layer, inputs: Inputs, tally: Tally | None) -> np.ndarray:
     x, xt = _one(layer, inputs)
-    return act.leaky_relu(x, x_type=xt, alpha=int(layer.options["alpha"]), alpha_type=layer.types["param"],
-                          result_type=layer.types["result"], tally=tally)
+    return act.leaky_relu(
+        x,
+        x_type=xt,
+        alpha=int(layer.options["alpha"]),
+        alpha_type=layer.types["param"],
+        result_type=layer.types["result"],
+        tally=tally,
+    )
 
 
 @register_layer("thresholded_relu")
 def _thresholded(layer: Layer, inputs: Inputs, tally: Tally | None) -> np.ndarray:
     x, xt = _one(layer, inputs)
-    return act.thresholded_relu(x, x_type=xt, theta=int(layer.options["theta"]), theta_type=layer.types["param"],
-                                result_type=layer.types["result"], tally=tally)
+    return act.thresholded_relu(
+        x,
+        x_type=xt,
+        theta=int(layer.options["theta"]),
+        theta_type=layer.types["param"],
+        result_type=layer.types["result"],
+        tally=tally,
+    )
 
 
 @register_layer("relu_max")
 def _relu_max(layer: Layer, inputs: Inputs, tally: Tally | None) -> np.ndarray:
     x, xt = _one(layer, inputs)
-    return act.relu_max(x, x_type=xt, max_value=int(layer.options["max_value"]), result_type=layer.types["result"],
-                        tally=tally)
+    return act.relu_max(
+        x,
+        x_type=xt,
+        max_value=int(layer.options["max_value"]),
+        result_type=layer.types["result"],
+        tally=tally,
+    )
 
 
 def _make_hard(kind: str) -> None:
@@ -184,9 +263,16 @@ def _make_hard(kind: str) -> None:
 
     def fn(layer: Layer, inputs: Inputs, tally: Tally | None) -> np.ndarray:
         x, xt = _one(layer, inputs)
-        return fn_impl(x, x_type=xt, slope=int(layer.options["slope"]), slope_type=layer.types["slope"],
-                       shift=int(layer.options["shift"]), shift_type=layer.types["shift"],
-                       result_type=layer.types["result"], tally=tally)
+        return fn_impl(
+            x,
+            x_type=xt,
+            slope=int(layer.options["slope"]),
+            slope_type=layer.types["slope"],
+            shift=int(layer.options["shift"]),
+            shift_type=layer.types["shift"],
+            result_type=layer.types["result"],
+            tally=tally,
+        )
 
     LAYERS[kind] = fn
 
@@ -200,9 +286,13 @@ def _make_table(kind: str) -> None:
 
     def fn(layer: Layer, inputs: Inputs, tally: Tally | None) -> np.ndarray:
         x, xt = _one(layer, inputs)
-        kw: dict[str, Any] = dict(x_type=xt, table_type=_type(layer, "table", "ap_fixed<18,8>"),
-                                  table_size=int(layer.options.get("table_size", 1024)),
-                                  result_type=layer.types["result"], tally=tally)
+        kw: dict[str, Any] = dict(
+            x_type=xt,
+            table_type=_type(layer, "table", "ap_fixed<18,8>"),
+            table_size=int(layer.options.get("table_size", 1024)),
+            result_type=layer.types["result"],
+            tally=tally,
+        )
         if kind == "elu" and "alpha" in layer.options:
             kw.update(alpha=int(layer.options["alpha"]), alpha_type=_type(layer, "param"))
         return impl(x, **kw)
@@ -221,11 +311,21 @@ def _softmax(layer: Layer, inputs: Inputs, tally: Tally | None) -> np.ndarray:
     size = int(o.get("table_size", 1024))
     t = layer.types
     return softmax(
-        x, x_type=xt, result_type=t["result"], implementation=str(o.get("implementation", "stable")),
-        exp_table_type=t.get("exp_table"), inv_table_type=t.get("inv_table"), accum_type=t.get("accum"),
-        inv_inp_type=t.get("inv_inp"), inp_norm_type=t.get("inp_norm"), table_type=t.get("table"),
-        exp_table_size=int(o.get("exp_table_size", size)), inv_table_size=int(o.get("inv_table_size", size)),
-        exp_scale=float(o.get("exp_scale", 1.0)), axis=int(o.get("axis", -1)), tally=tally,
+        x,
+        x_type=xt,
+        result_type=t["result"],
+        implementation=str(o.get("implementation", "stable")),
+        exp_table_type=t.get("exp_table"),
+        inv_table_type=t.get("inv_table"),
+        accum_type=t.get("accum"),
+        inv_inp_type=t.get("inv_inp"),
+        inp_norm_type=t.get("inp_norm"),
+        table_type=t.get("table"),
+        exp_table_size=int(o.get("exp_table_size", size)),
+        inv_table_size=int(o.get("inv_table_size", size)),
+        exp_scale=float(o.get("exp_scale", 1.0)),
+        axis=int(o.get("axis", -1)),
+        tally=tally,
     )
 
 
@@ -246,15 +346,23 @@ for _k in MERGE_OPS:
 
 @register_layer("concatenate")
 def _concatenate(layer: Layer, inputs: Inputs, tally: Tally | None) -> np.ndarray:
-    return concatenate(list(inputs), result_type=layer.types["result"], axis=int(layer.options.get("axis", -1)),
-                       tally=tally)
+    return concatenate(
+        list(inputs), result_type=layer.types["result"], axis=int(layer.options.get("axis", -1)), tally=tally
+    )
 
 
 @register_layer("dot")
 def _dot(layer: Layer, inputs: Inputs, tally: Tally | None) -> np.ndarray:
     (a, at), (b, bt) = inputs
-    out = dot(a, b, a_type=at, b_type=bt, accum_type=layer.types["accum"], result_type=layer.types["result"],
-              tally=tally)
+    out = dot(
+        a,
+        b,
+        a_type=at,
+        b_type=bt,
+        accum_type=layer.types["accum"],
+        result_type=layer.types["result"],
+        tally=tally,
+    )
     return out.reshape(out.shape[0], *layer.shape)
 
 
@@ -270,7 +378,7 @@ LAYERS["reshape"] = _reshape
 
 
 def run_layer(layer: Layer, inputs: Inputs, tally: Tally | None = None) -> np.ndarray:
-    """Run one Layer of a Model on raw inputs; unknown kinds raise :class:`~fwparity.errors.UnsupportedLayer`."""
+    """Run one Layer of a Model on raw inputs; unknown kinds raise UnsupportedLayer."""
     fn = LAYERS.get(layer.kind)
     if fn is None:
         raise UnsupportedLayer(

@@ -1,9 +1,12 @@
 """Softmax, as hls4ml's nnet_activation.h computes it: stable, latency, legacy and argmax.
 
 The stable and latency variants address their tables with the *top* ceillog2(N) bits of a value's raw pattern
-(``softmax_idx_from_real_val``), so the table resolution is set by the type's width, not its fraction. Stable first
-subtracts the maximum into ``inp_norm_t`` (ap_ufixed<W-1,I-1> by default, which WRAPS when the spread of the inputs
-reaches 2**(I-1): a real hls4ml bug, reproduced here), reads ``exp_table`` into ``accum_t``, sums with a balanced
+(``softmax_idx_from_real_val``), so the table resolution is set by the type's width, not its fraction. Stable
+first
+subtracts the maximum into ``inp_norm_t`` (ap_ufixed<W-1,I-1> by default, which WRAPS when the spread of the
+inputs
+reaches 2**(I-1): a real hls4ml bug, reproduced here), reads ``exp_table`` into ``accum_t``, sums with a
+balanced
 tree quantising every add to ``accum_t``, assigns the sum to ``inv_inp_t``, reads ``inv_table`` (entry 0 holds
 1/0 = inf, saturated or wrapped by ``inv_table_t``), and multiplies.
 """
@@ -26,7 +29,8 @@ __all__ = ["softmax", "top_bits_index", "tree_reduce_add"]
 
 
 def top_bits_index(raw: np.ndarray, t: FixedType, size: int) -> np.ndarray:
-    """``softmax_idx_from_real_val<T, N>``: the top ceillog2(N) bits of the W-bit raw pattern, as an unsigned index.
+    """``softmax_idx_from_real_val<T, N>``: the top ceillog2(N) bits of the W-bit raw pattern, as an unsigned
+    index.
 
     Examples
     --------
@@ -48,8 +52,12 @@ def top_bits_index(raw: np.ndarray, t: FixedType, size: int) -> np.ndarray:
     return idx.astype(np.int64)
 
 
-def tree_reduce_add(terms: list[np.ndarray], frac: int, accum_type: FixedType, tally: Tally | None) -> np.ndarray:
-    """``nnet::reduce<accum_t, N, Op_add>``: a balanced tree (left part 2**floor(log2(N-1))), every add on accum_t."""
+def tree_reduce_add(
+    terms: list[np.ndarray], frac: int, accum_type: FixedType, tally: Tally | None
+) -> np.ndarray:
+    """``nnet::reduce<accum_t, N, Op_add>``: a balanced tree (left part 2**floor(log2(N-1))), every add on
+    accum_t.
+    """
     n = len(terms)
     if n == 1:
         return terms[0]
@@ -64,14 +72,19 @@ def tree_reduce_add(terms: list[np.ndarray], frac: int, accum_type: FixedType, t
 def _check_index(idx: np.ndarray, size: int, what: str) -> None:
     if idx.size and int(idx.max()) >= size:
         raise UnsupportedLayer(
-            f"softmax {what} index {int(idx.max())} reads past the {size}-entry table (a table size that is not a "
+            f"softmax {what} index {int(idx.max())} reads past the {size}-entry table "
+            "(a table size that is not a "
             "power of two makes the C++ read out of bounds)"
         )
 
 
 def _exp_sum_inv(
-    exp_res: np.ndarray, accum_type: FixedType, inv_inp_type: FixedType, inv_table_type: FixedType,
-    inv_table_size: int, tally: Tally | None,
+    exp_res: np.ndarray,
+    accum_type: FixedType,
+    inv_inp_type: FixedType,
+    inv_table_type: FixedType,
+    inv_table_size: int,
+    tally: Tally | None,
 ) -> np.ndarray:
     terms = [exp_res[:, i] for i in range(exp_res.shape[1])]
     exp_sum = tree_reduce_add(terms, accum_type.frac_bits, accum_type, tally)
@@ -102,9 +115,11 @@ def softmax(
 ) -> np.ndarray:
     """hls4ml softmax over ``axis`` of raw integers on ``x_type``.
 
-    The table types default as hls4ml's do: ap_fixed<18,8,AP_RND,AP_SAT> for exp_table_t, inv_table_t and accum_t,
+    The table types default as hls4ml's do: ap_fixed<18,8,AP_RND,AP_SAT> for exp_table_t, inv_table_t and
+    accum_t,
     inv_inp_t = exp_table_t, inp_norm_t = ap_ufixed<W-1,I-1> of a signed input (``table_type``, used only by
-    'legacy', is activ_config's ap_fixed<18,8>). Table sizes must be the ones hls4ml wrote into the config (its
+    'legacy', is activ_config's ap_fixed<18,8>). Table sizes must be the ones hls4ml wrote into the config
+    (its
     passes shrink them, e.g. stable's exp table to at most 2**(W-1)).
 
     Examples
@@ -125,8 +140,15 @@ def softmax(
     if implementation == "argmax":
         out = _argmax(x2, result_type)
     elif implementation == "legacy":
-        out = _legacy(x2, x_type, result_type, table_type or FixedType.parse("ap_fixed<18,8>"), exp_table_size,
-                      inv_table_size, tally)
+        out = _legacy(
+            x2,
+            x_type,
+            result_type,
+            table_type or FixedType.parse("ap_fixed<18,8>"),
+            exp_table_size,
+            inv_table_size,
+            tally,
+        )
     elif implementation in ("stable", "latency"):
         exp_t = exp_table_type or default
         inv_t = inv_table_type or default
@@ -167,7 +189,12 @@ def _argmax(x2: np.ndarray, result_type: FixedType) -> np.ndarray:
 
 
 def _legacy(
-    x2: np.ndarray, x_type: FixedType, result_type: FixedType, table_type: FixedType, exp_size: int, inv_size: int,
+    x2: np.ndarray,
+    x_type: FixedType,
+    result_type: FixedType,
+    table_type: FixedType,
+    exp_size: int,
+    inv_size: int,
     tally: Tally | None,
 ) -> np.ndarray:
     from ..fixed import FixedType

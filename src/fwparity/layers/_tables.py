@@ -1,8 +1,11 @@
 """hls4ml's activation and softmax lookup tables, built exactly as the C++ builds them at run time.
 
-The C++ (nnet_activation.h) fills each table once, with float32 arithmetic and the host libm's ``expf``/``tanhf``
-(not correctly rounded), then assigns every entry to ``table_t``. numpy's float64 functions give different tables
-for wide ``table_t``, so this module calls the same C library functions through ctypes and replays each formula's
+The C++ (nnet_activation.h) fills each table once, with float32 arithmetic and the host libm's
+``expf``/``tanhf``
+(not correctly rounded), then assigns every entry to ``table_t``. numpy's float64 functions give different
+tables
+for wide ``table_t``, so this module calls the same C library functions through ctypes and replays each
+formula's
 exact sequence of float and double operations (numpy float32/float64 scalars round the same way as C).
 """
 
@@ -12,7 +15,8 @@ import ctypes
 import ctypes.util
 import functools
 import math
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,8 +25,14 @@ from ..errors import UnsupportedLayer
 if TYPE_CHECKING:
     from ..fixed import FixedType
 
-__all__ = ["activation_table", "softmax_exp_table", "softmax_inv_table", "legacy_exp_table", "legacy_inv_table",
-           "ACTIVATION_TABLES"]
+__all__ = [
+    "activation_table",
+    "softmax_exp_table",
+    "softmax_inv_table",
+    "legacy_exp_table",
+    "legacy_inv_table",
+    "ACTIVATION_TABLES",
+]
 
 
 @functools.lru_cache(maxsize=1)
@@ -107,7 +117,7 @@ ACTIVATION_TABLES: dict[str, Callable[[int, int], float]] = {
 
 @functools.lru_cache(maxsize=256)
 def activation_table(kind: str, size: int, table_type: FixedType) -> np.ndarray:
-    """The raw ``table_t`` entries of an hls4ml activation table (``init_<kind>_table`` in nnet_activation.h)."""
+    """The raw ``table_t`` entries of an hls4ml table (``init_<kind>_table``)."""
     fn = ACTIVATION_TABLES[kind]
     values = np.array([fn(i, size) for i in range(size)], dtype=np.float64)
     out = table_type.from_float(values)
@@ -135,7 +145,9 @@ def _ceillog2(n: int) -> int:
 
 
 @functools.lru_cache(maxsize=256)
-def softmax_exp_table(size: int, index_type: FixedType, table_type: FixedType, exp_scale: float, negative: bool) -> np.ndarray:
+def softmax_exp_table(
+    size: int, index_type: FixedType, table_type: FixedType, exp_scale: float, negative: bool
+) -> np.ndarray:
     """``init_exp_table<index_type>``: exp_table_t(expf(±real(i) * exp_scale)) for each address i."""
     scale = _f32(exp_scale)
     vals = []
@@ -151,7 +163,7 @@ def softmax_exp_table(size: int, index_type: FixedType, table_type: FixedType, e
 
 @functools.lru_cache(maxsize=256)
 def softmax_inv_table(size: int, index_type: FixedType, table_type: FixedType) -> np.ndarray:
-    """``init_invert_table<inv_inp_t>``: inv_table_t(1 / real(i)) in float; 1/0 is +inf (saturates under SAT)."""
+    """``init_invert_table<inv_inp_t>``: inv_table_t(1 / real(i)) in float; 1/0 = +inf."""
     vals = []
     for i in range(size):
         x = _real_val_from_idx(i, size, index_type)
@@ -172,7 +184,7 @@ def legacy_exp_table(size: int, table_type: FixedType) -> np.ndarray:
 
 @functools.lru_cache(maxsize=64)
 def legacy_inv_table(size: int, table_type: FixedType) -> np.ndarray:
-    """``init_invert_table_legacy``: table_t(1.0 / in) (a double divide) with in = 64 i / N, and 0 at i = 0."""
+    """``init_invert_table_legacy``: table_t(1.0 / in) in double, in = 64 i / N; 0 at i = 0."""
     vals = []
     for i in range(size):
         x = _f32(64.0 * i / float(_f32(size)))

@@ -1,0 +1,150 @@
+"""Benchmark: fwparity.emulate (the numpy reference) against hls4ml's own C simulation on the jet-tagging MLP.
+
+Model: example-models KERAS_3layer, 16 -> 64 -> 32 -> 32 -> 5, ReLU, stable softmax, every type
+ap_fixed<16,6>,
+random weights from a fixed seed. The same hls4ml project feeds both sides: hls4ml compiles it for
+``predict()``
+and ``fwparity.load_model`` imports it for ``fwparity.emulate``. With accum_t = ap_fixed<16,6> every product
+needs
+requantising (F_x + F_w = 20 > 10) and the accumulator wraps, so this is the reference's general path.
+
+``predict()`` runs on a slice (``--predict-events``) and is extrapolated; the overlap is checked bit for bit.
+Prints events/s, the ratio, and peak memory (tracemalloc for numpy allocations, ru_maxrss for the process).
+
+    python benchmarks/bench_reference.py [--events 1000000] [--predict-events 5000] [--seed 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+
+def build_project(out_dir: Path, seed: int) -> Any:
+    """The jet tagger as a compiled hls4ml project (Vitis, io_parallel, Latency, all ap_fixed<16,6>)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import hls4ml
+        import keras
+
+    rng = np.random.default_rng(seed)
+    inp = keras.Input((16,), name="input_1")
+    h = inp
+    for i, units in enumerate((64, 32, 32)):
+        h = keras.layers.Dense(units, name=f"fc{i + 1}")(h)
+        h = keras.layers.Activation("relu", name=f"relu{i + 1}")(h)
+    h = keras.layers.Dense(5, name="output")(h)
+    out = keras.layers.Activation("softmax", name="softmax")(h)
+    model = keras.Model(inp, out)
+    for layer in model.layers:
+        ws = layer.get_weights()
+        if ws:
+            k = ws[0]
+            layer.set_weights(
+                [
+                    rng.normal(0, 1.5 / np.sqrt(k.shape[0]), k.shape).astype("float32"),
+                    rng.uniform(-0.5, 0.5, ws[1].shape).astype("float32"),
+                ]
+            )
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vitis")
+        cfg["Model"]["Precision"]["default"] = "ap_fixed<16,6>"
+        for lc in cfg["LayerName"].values():
+            prec = lc.get("Precision", {})
+            if isinstance(prec, dict):
+                for var, value in list(prec.items()):
+                    if value == "auto":
+                        prec[var] = "ap_fixed<16,6>"
+        hls_model = hls4ml.converters.convert_from_keras_model(
+            model,
+            hls_config=cfg,
+            io_type="io_parallel",
+            backend="Vitis",
+            output_dir=str(out_dir),
+        )
+        hls_model.compile()
+    return hls_model
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--predict-events", type=int, default=5000)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    import fwparity
+
+    with tempfile.TemporaryDirectory(prefix="fwparity-bench-") as tmp:
+        t0 = time.perf_counter()
+        hls_model = build_project(Path(tmp) / "jet", args.seed)
+        compile_s = time.perf_counter() - t0
+        model = fwparity.load_model(Path(tmp) / "jet")
+        rng = np.random.default_rng(args.seed + 1)
+        # physics-like inputs: mostly O(1), some large, quantised by emulate exactly like input_t(double)
+        x = rng.normal(0.0, 1.5, size=(args.events, 16))
+
+        warm = fwparity.emulate(model, x[:1000])  # build tables, import everything
+        del warm
+        results = {}
+        for count in (True, False):
+            tracemalloc.start()
+            t0 = time.perf_counter()
+            em = fwparity.emulate(model, x, count_overflows=count)
+            sec = time.perf_counter() - t0
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            results[count] = (sec, peak, em)
+
+        n_pred = min(args.predict_events, args.events)
+        xp = np.ascontiguousarray(x[:n_pred])
+        t0 = time.perf_counter()
+        y = np.asarray(hls_model.predict(xp), dtype=np.float64).reshape(n_pred, -1)
+        pred_s = time.perf_counter() - t0
+
+    out_name = model.outputs[0]
+    out_t = results[True][2].types[out_name]
+    expected = out_t.from_float(y)
+    same = np.array_equal(results[True][2].raw[out_name][:n_pred], expected) and np.array_equal(
+        results[False][2].raw[out_name][:n_pred], expected
+    )
+    pred_rate = n_pred / pred_s
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"model: jet tagger 16-64-32-32-5, ap_fixed<16,6>; hls4ml compile {compile_s:.1f} s")
+    print(f"{'backend':<42}{'events':>10}{'seconds':>10}{'events/s':>12}{'x predict':>11}{'peak MB':>9}")
+    print(
+        f"{'hls4ml predict() (csim, float64)':<42}{n_pred:>10}{pred_s:>10.2f}{pred_rate:>12,.0f}{1.0:>11.1f}"
+        f"{'-':>9}"
+    )
+    for count, label in (
+        (True, "fwparity.emulate (overflow counts)"),
+        (False, "fwparity.emulate (count_overflows=False)"),
+    ):
+        sec, peak, _ = results[count]
+        rate = args.events / sec
+        print(
+            f"{label:<42}{args.events:>10}{sec:>10.2f}{rate:>12,.0f}{rate / pred_rate:>11.1f}"
+            f"{peak / 2**20:>9.1f}"
+        )
+    print(f"overflows per layer: {results[True][2].overflows}")
+    print(f"bit-exact on the {n_pred} overlapping events: {same}; process max RSS {rss_mb:.0f} MB")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
