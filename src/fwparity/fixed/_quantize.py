@@ -51,16 +51,16 @@ def _as_raw(raw: ArrayLike, name: str) -> np.ndarray:
         return a.astype(np.int64, copy=False)
     if kind == "O":
         values = a.ravel().tolist()
-        if not all(type(v) is int for v in values):
-            for v in values:
-                if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
-                    raise InvalidType(
-                        f"Expected raw integers but {name} holds {v!r} (type={type(v).__name__}); "
-                        "use from_float for real values"
-                    )
-            values = [int(v) for v in values]  # numpy ints would overflow silently in the object path
+        if all(type(v) is int for v in values):
+            return a
+        for v in values:
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+                raise InvalidType(
+                    f"Expected raw integers but {name} holds {v!r} (type={type(v).__name__}); "
+                    "use from_float for real values"
+                )
         out = np.empty(len(values), dtype=object)
-        out[:] = values
+        out[:] = [int(v) for v in values]  # numpy ints would overflow silently in the object path
         return out.reshape(a.shape)
     raise InvalidType(
         f"Expected raw integers but got {name} of dtype {a.dtype}; use from_float for real values"
@@ -291,6 +291,38 @@ def _requantize_object(
     return _overflow(low, under, over, neg, lsb_w, dst)
 
 
+def _narrow_object(m: np.ndarray, s: int, dst: FixedType, neg: np.ndarray) -> np.ndarray | None:
+    """Wide source, narrow destination (W <= 59; SAT modes or plain WRAP): a few Python-int steps, then int64.
+
+    Bits below the rounding bit only matter through "any of them set" (a sticky bit), and bits above the
+    destination only through the direction of an overflow (SAT) or not at all (WRAP). So M is reduced to
+    ``floor(2t) * 2 + sticky`` with its magnitude clamped (SAT) or its high bits dropped (WRAP), which fits
+    int64, and the int64 kernel finishes. Returns None where this does not apply.
+    """
+    w, mode = dst.width, dst.overflow
+    sat = mode in (Overflow.SAT, Overflow.SAT_SYM, Overflow.SAT_ZERO)
+    if w > 59 or not (sat or (mode is Overflow.WRAP and dst.sat_bits == 0)):
+        return None
+    if s <= 0:
+        # t = M * 2**k: the int64 kernel never forms the product, it only needs M clamped or reduced.
+        if sat:
+            reduced = np.clip(m, -(2**62), 2**62)
+        else:
+            reduced = m & ((1 << w) - 1)  # (M mod 2**W) * 2**k == M * 2**k mod 2**W
+        return _requantize_int64(reduced.astype(np.int64), s, dst, neg, None)
+    half = m >> (s - 1)  # floor(t * 2): floor(t) and the rounding bit
+    if dst.quantization is Quantization.TRN or s == 1:
+        sticky = np.zeros(m.shape, dtype=np.int64)
+    else:
+        sticky = ((m & ((1 << (s - 1)) - 1)) != 0).astype(np.int64)
+    if sat:
+        half = np.clip(half, -(2**61), 2**61)  # floor(t) stays beyond the range (W <= 59): overflows survive
+    else:
+        half = half & ((1 << (w + 2)) - 1)  # floor(t) mod 2**(W+1) and the rounding bit
+    reduced = (half.astype(np.int64) << 1) | sticky
+    return _requantize_int64(reduced, 2, dst, neg, None)
+
+
 def _finish(value: np.ndarray, dst: FixedType, shape: tuple[int, ...]) -> np.ndarray:
     out = np.asarray(value)
     out = out.astype(dst.dtype, copy=False) if dst.width <= 63 else out.astype(object, copy=False)
@@ -356,6 +388,10 @@ def requantize(
     s = src_frac_bits - dst.frac_bits
     if m.dtype == np.int64 and dst.width <= 63:
         return _finish(_requantize_int64(m, s, dst, neg, lsb_w), dst, shape)
+    if m.dtype == object and lsb_w is None:
+        narrowed = _narrow_object(m, s, dst, neg)
+        if narrowed is not None:
+            return _finish(narrowed, dst, shape)
     return _finish(_requantize_object(m.astype(object), s, dst, neg, lsb_w), dst, shape)
 
 
