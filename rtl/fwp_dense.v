@@ -40,16 +40,35 @@ module fwp_dense #(
                 wire signed [W_W:0] ws = {(W_S != 0) & wr[W_W-1], wr};
                 wire signed [P_W-1:0] prod = xs * ws;
                 wire [A_W-1:0] prod_q;
-                fwp_requant #(
-                    .IN_W(P_W), .IN_F(X_F + W_F), .IN_SIGNED(1),
-                    .OUT_W(A_W), .OUT_F(A_F), .OUT_SIGNED(A_S), .QUANT(A_Q), .OVF(A_O), .SAT_BITS(A_N)
-                ) u_prod (.din(prod), .dout(prod_q));
-                wire signed [A_W+1:0] sum = {{2{(A_S != 0) & acc[i][A_W-1]}}, acc[i]}
-                                           + {{2{(A_S != 0) & prod_q[A_W-1]}}, prod_q};
-                fwp_requant #(
-                    .IN_W(A_W + 2), .IN_F(A_F), .IN_SIGNED(1),
-                    .OUT_W(A_W), .OUT_F(A_F), .OUT_SIGNED(A_S), .QUANT(A_Q), .OVF(A_O), .SAT_BITS(A_N)
-                ) u_acc (.din(sum), .dout(acc[i + 1]));
+                if (A_O == 0 && A_N == 0 && A_Q == 0) begin : g_prod_trn_wrap
+                    // AP_TRN + AP_WRAP accumulator: the cast is a floor shift and a truncation, i.e. a bit slice of
+                    // the sign-extended product. Spelled out so a large layer elaborates and simulates quickly.
+                    localparam integer SH = X_F + W_F - A_F;
+                    localparam integer LSH = (SH < 0) ? -SH : 0;
+                    localparam integer RSH = (SH > 0) ? SH : 0;
+                    localparam integer EXT_W = P_W + LSH + RSH + A_W;
+                    /* verilator lint_off UNUSEDSIGNAL */
+                    wire [EXT_W-1:0] prod_ext = {{(EXT_W - P_W){prod[P_W-1]}}, prod};
+                    wire [EXT_W-1:0] prod_sh = prod_ext << LSH;
+                    /* verilator lint_on UNUSEDSIGNAL */
+                    assign prod_q = prod_sh[RSH + A_W - 1:RSH];
+                end else begin : g_prod_cast
+                    fwp_requant #(
+                        .IN_W(P_W), .IN_F(X_F + W_F), .IN_SIGNED(1),
+                        .OUT_W(A_W), .OUT_F(A_F), .OUT_SIGNED(A_S), .QUANT(A_Q), .OVF(A_O), .SAT_BITS(A_N)
+                    ) u_prod (.din(prod), .dout(prod_q));
+                end
+                if (A_O == 0 && A_N == 0) begin : g_add_wrap
+                    // Modular addition is what accum_t(acc + p) does under AP_WRAP.
+                    assign acc[i + 1] = acc[i] + prod_q;
+                end else begin : g_add_cast
+                    wire signed [A_W+1:0] sum = {{2{(A_S != 0) & acc[i][A_W-1]}}, acc[i]}
+                                               + {{2{(A_S != 0) & prod_q[A_W-1]}}, prod_q};
+                    fwp_requant #(
+                        .IN_W(A_W + 2), .IN_F(A_F), .IN_SIGNED(1),
+                        .OUT_W(A_W), .OUT_F(A_F), .OUT_SIGNED(A_S), .QUANT(A_Q), .OVF(A_O), .SAT_BITS(A_N)
+                    ) u_acc (.din(sum), .dout(acc[i + 1]));
+                end
             end
 
             fwp_requant #(

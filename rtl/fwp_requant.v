@@ -49,64 +49,63 @@ module fwp_requant #(
             end else begin : g_r1
                 assign r = 1'b0;
             end
-            reg inc;
-            always @* begin
-                case (QUANT)
-                    1: inc = neg & nz;
-                    2: inc = qb;
-                    3: inc = qb & (r | neg);
-                    4: inc = qb & r;
-                    5: inc = qb & (r | ~neg);
-                    6: inc = qb & (r | fl[0]);
-                    default: inc = 1'b0;
-                endcase
+            wire inc;
+            if (QUANT == 1) begin : g_trn_zero
+                assign inc = neg & nz;
+            end else if (QUANT == 2) begin : g_rnd
+                assign inc = qb;
+            end else if (QUANT == 3) begin : g_rnd_zero
+                assign inc = qb & (r | neg);
+            end else if (QUANT == 4) begin : g_rnd_min_inf
+                assign inc = qb & r;
+            end else if (QUANT == 5) begin : g_rnd_inf
+                assign inc = qb & (r | ~neg);
+            end else if (QUANT == 6) begin : g_rnd_conv
+                assign inc = qb & (r | fl[0]);
+            end else begin : g_trn
+                assign inc = 1'b0;
             end
             assign q = fl + {{(QW - 1){1'b0}}, inc};
         end
     endgenerate
 
-    // Range of the destination, built bit by bit so no constant is limited to 32 bits.
-    reg [OUT_W-1:0] lo, hi, lo_sym, sat_mask, sat_val;
-    integer k;
-    always @* begin
-        for (k = 0; k < OUT_W; k = k + 1) begin
-            lo[k] = (OUT_SIGNED != 0) && (k == OUT_W - 1);
-            hi[k] = (OUT_SIGNED == 0) || (k != OUT_W - 1);
-            lo_sym[k] = lo[k] || ((OUT_SIGNED != 0) && (OUT_W > 1) && (k == 0));
-            sat_mask[k] = (k >= OUT_W - SAT_BITS);
-            // ap_fixed's N saturation bits: signed -> MSB = sign of the source, the other N-1 = its inverse;
-            // unsigned -> all N set, in both directions (ap_fixed_base.h overflow_adjust).
-            sat_val[k] = (OUT_SIGNED != 0) ? ((k == OUT_W - 1) ? neg : ~neg) : 1'b1;
-        end
-    end
+    // Constants of the destination, as parameter expressions so none is limited to 32 bits and elaboration stays
+    // cheap (a dense layer holds thousands of these).
+    localparam [OUT_W:0] TOP_BIT = {1'b1, {OUT_W{1'b0}}} >> 1;
+    localparam [OUT_W:0] ONE = {{OUT_W{1'b0}}, 1'b1};
+    localparam [OUT_W-1:0] LO = (OUT_SIGNED != 0) ? TOP_BIT[OUT_W-1:0] : {OUT_W{1'b0}};
+    localparam [OUT_W-1:0] HI = ~LO;
+    localparam [OUT_W-1:0] LO_SYM = (OUT_SIGNED != 0 && OUT_W > 1) ? (LO | ONE[OUT_W-1:0]) : LO;
+    localparam [OUT_W-1:0] SAT_MASK = ~({OUT_W{1'b1}} >> SAT_BITS);
+    // ap_fixed's N saturation bits: signed -> MSB = sign of the source, the other N-1 = its inverse; unsigned ->
+    // all N set, in both directions (ap_fixed_base.h overflow_adjust).
+    localparam [OUT_W-1:0] SAT_POS = HI;
+    localparam [OUT_W-1:0] SAT_NEG = (OUT_SIGNED != 0) ? LO : {OUT_W{1'b1}};
 
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [OUT_W-1:0] low = q[OUT_W-1:0];
     wire q_neg = q[QW-1];
-    wire in_range;
+    /* verilator lint_on UNUSEDSIGNAL */
     generate
-        if (OUT_SIGNED != 0) begin : g_rs
-            assign in_range = (&q[QW-1:OUT_W-1]) | ~(|q[QW-1:OUT_W-1]);
-        end else begin : g_ru
-            assign in_range = ~(|q[QW-1:OUT_W]);
+        if (OVF == 0 && SAT_BITS == 0) begin : g_wrap
+            assign dout = low;
+        end else begin : g_ovf
+            wire in_range;
+            if (OUT_SIGNED != 0) begin : g_rs
+                assign in_range = (&q[QW-1:OUT_W-1]) | ~(|q[QW-1:OUT_W-1]);
+            end else begin : g_ru
+                assign in_range = ~(|q[QW-1:OUT_W]);
+            end
+            if (OVF == 1) begin : g_sat
+                assign dout = in_range ? low : (q_neg ? LO : HI);
+            end else if (OVF == 2) begin : g_sat_zero
+                assign dout = in_range ? low : {OUT_W{1'b0}};
+            end else if (OVF == 3) begin : g_sat_sym
+                // AP_SAT_SYM rewrites an in-range minimum too.
+                assign dout = in_range ? ((low == LO) ? LO_SYM : low) : (q_neg ? LO_SYM : HI);
+            end else begin : g_wrap_n
+                assign dout = in_range ? low : ((low & ~SAT_MASK) | ((neg ? SAT_NEG : SAT_POS) & SAT_MASK));
+            end
         end
     endgenerate
-
-    wire [OUT_W-1:0] low = q[OUT_W-1:0];
-    reg [OUT_W-1:0] res;
-    always @* begin
-        if (OVF == 0 && SAT_BITS == 0) begin
-            res = low;
-        end else if (in_range) begin
-            res = low;
-            // AP_SAT_SYM rewrites an in-range minimum too.
-            if (OVF == 3 && low == lo) res = lo_sym;
-        end else begin
-            case (OVF)
-                1: res = q_neg ? lo : hi;
-                2: res = {OUT_W{1'b0}};
-                3: res = q_neg ? lo_sym : hi;
-                default: res = (low & ~sat_mask) | (sat_val & sat_mask);
-            endcase
-        end
-    end
-    assign dout = res;
 endmodule

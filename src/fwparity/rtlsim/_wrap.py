@@ -40,7 +40,7 @@ def wrap_module(module: str, parameters: Mapping[str, Any], inputs: Sequence[Por
     out.mkdir(parents=True, exist_ok=True)
     lib = library_files()
     files = []
-    for name in sorted({"fwp_requant", module}):
+    for name in sorted(lib):
         dst = out / lib[name].name
         shutil.copyfile(lib[name], dst)
         files.append(dst)

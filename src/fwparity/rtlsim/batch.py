@@ -310,7 +310,12 @@ def verilator_argv(design: RtlDesign, *, cflags: Sequence[str] = DEFAULT_CFLAGS,
         "0",
         "-CFLAGS",
         "-fPIC",
+        # The PyPI wheel's verilated.mk leaves the precompiled-header include flag empty, which breaks any model
+        # big enough to be split into several files; supply it.
+        "-MAKEFLAGS",
+        "CFG_CXXFLAGS_PCH_I=-include",
     ]
+    # OPT_FAST/OPT_SLOW precede CFLAGS on the compiler line, so the last -O given here wins for the model code.
     for flag in cflags:
         argv += ["-CFLAGS", flag]
     argv += [str(f) for f in design.files]

@@ -180,6 +180,146 @@ def _relu(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> No
     core.instance("fwp_relu", u, params, {"x": x.wire, "y": out})
 
 
+def _is_pow2(n: int) -> bool:
+    return n >= 1 and (n & (n - 1)) == 0
+
+
+#: Table activations: half of the input range the table covers ([-R, R)), as in nnet_activation.h.
+_LUT_HALF_RANGE = {"sigmoid": 8, "tanh": 4, "softplus": 8, "softsign": 8}
+
+
+@_emits(*_LUT_HALF_RANGE)
+def _lut(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> None:
+    from ..fixed import FixedType
+    from ..layers import activation_table
+
+    x = ins[0]
+    size = int(layer.options.get("table_size", 1024))
+    if not _is_pow2(size):
+        raise UnsupportedLayer(f"{_where(layer)}table_size={size!r} is not a power of two")
+    table_t = layer.types.get("table") or FixedType.parse("ap_fixed<18,8>")
+    table = activation_table(layer.kind, size, table_t)
+    params: dict[str, Any] = {"N": _size(x.shape)}
+    params.update(type_params("X", x.type, modes=False))
+    params.update(type_params("T", table_t, modes=False))
+    params.update(type_params("R", layer.types["result"], where=_where(layer)))
+    params.update({"TABLE_SIZE": size, "SIZE_LOG2": size.bit_length() - 1,
+                   "DEN_LOG2": (2 * _LUT_HALF_RANGE[layer.kind]).bit_length() - 1,
+                   "TABLE": hex_vector(table, table_t.width)})
+    core.instance("fwp_lut_act", u, params, {"x": x.wire, "y": out})
+
+
+@_emits("softmax")
+def _softmax(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> None:
+    from ..fixed import FixedType
+    from ..layers import softmax_exp_table, softmax_inv_table
+
+    x = ins[0]
+    o = layer.options
+    impl = str(o.get("implementation", "stable"))
+    if impl not in ("stable", "latency"):
+        raise UnsupportedLayer(f"{_where(layer)}softmax implementation {impl!r} has no RTL module (stable, latency)")
+    if len(x.shape) != 1 or int(o.get("axis", -1)) not in (-1, 1):
+        raise UnsupportedLayer(f"{_where(layer)}the RTL softmax works on 1-D inputs, not shape {x.shape}")
+    t = layer.types
+    default = FixedType.parse("ap_fixed<18,8,AP_RND,AP_SAT>")
+    exp_t = t.get("exp_table") or default
+    inv_t = t.get("inv_table") or default
+    acc_t = t.get("accum") or default
+    inv_inp_t = t.get("inv_inp") or exp_t
+    size = int(o.get("table_size", 1024))
+    exp_size = int(o.get("exp_table_size", size))
+    inv_size = int(o.get("inv_table_size", size))
+    for name, n in (("exp_table_size", exp_size), ("inv_table_size", inv_size)):
+        if not _is_pow2(n):
+            raise UnsupportedLayer(f"{_where(layer)}{name}={n!r} is not a power of two")
+    stable = impl == "stable"
+    if stable:
+        norm_t = t.get("inp_norm")
+        if norm_t is None:
+            sgn = int(x.type.signed)
+            norm_t = FixedType(x.type.width - sgn, x.type.int_bits - sgn, signed=False)
+        index_t = norm_t
+    else:
+        norm_t = x.type
+        index_t = x.type
+    exp_log2, inv_log2 = exp_size.bit_length() - 1, inv_size.bit_length() - 1
+    for what, it, nbits in (("exp", index_t, exp_log2), ("inv", inv_inp_t, inv_log2)):
+        if it.width < nbits:
+            raise UnsupportedLayer(f"{_where(layer)}the {what} table needs {nbits} address bits but {it} has "
+                                   f"{it.width} (hls4ml#885)")
+    exp_table = softmax_exp_table(exp_size, index_t, exp_t, float(o.get("exp_scale", 1.0)), stable)
+    inv_table = softmax_inv_table(inv_size, inv_inp_t, inv_t)
+    params: dict[str, Any] = {"N": x.shape[0], "STABLE": int(stable)}
+    params.update(type_params("X", x.type, modes=False))
+    params.update(type_params("NORM", norm_t, where=_where(layer)))
+    params.update(type_params("EXP", exp_t, modes=False))
+    params["EXP_LOG2"] = exp_log2
+    params.update(type_params("ACC", acc_t, where=_where(layer)))
+    params.update(type_params("INVIN", inv_inp_t, where=_where(layer)))
+    params.update(type_params("INV", inv_t, modes=False))
+    params["INV_LOG2"] = inv_log2
+    params.update(type_params("R", t["result"], where=_where(layer)))
+    params["EXP_TABLE"] = hex_vector(exp_table, exp_t.width)
+    params["INV_TABLE"] = hex_vector(inv_table, inv_t.width)
+    core.instance("fwp_softmax", u, params, {"x": x.wire, "y": out})
+
+
+@_emits("batchnorm")
+def _batchnorm(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> None:
+    x = ins[0]
+    t = layer.types
+    scale = np.asarray(layer.weights["scale"]).reshape(-1)
+    bias = np.asarray(layer.weights["bias"]).reshape(-1)
+    params: dict[str, Any] = {"N": _size(x.shape), "N_FILT": scale.size}
+    params.update(type_params("X", x.type, modes=False))
+    params.update(type_params("S", t["scale"], modes=False))
+    params.update(type_params("B", t["bias"], modes=False))
+    params.update(type_params("R", t["result"], where=_where(layer)))
+    params["SCALES"] = hex_vector(scale, t["scale"].width)
+    params["BIASES"] = hex_vector(bias, t["bias"].width)
+    core.instance("fwp_batchnorm", u, params, {"x": x.wire, "y": out})
+
+
+_MERGE_OPS = {"add": 0, "subtract": 1, "multiply": 2, "average": 3, "maximum": 4, "minimum": 5}
+
+
+@_emits(*_MERGE_OPS)
+def _merge(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> None:
+    if len(ins) != 2:
+        raise UnsupportedLayer(f"{_where(layer)}takes two inputs, got {len(ins)}")
+    a, b = ins
+    if _size(a.shape) != _size(b.shape):
+        raise UnsupportedLayer(f"{_where(layer)}the RTL merge needs equal shapes, not {a.shape} and {b.shape}")
+    params: dict[str, Any] = {"N": _size(a.shape), "OP": _MERGE_OPS[layer.kind]}
+    params.update(type_params("A", a.type, modes=False))
+    params.update(type_params("B", b.type, modes=False))
+    params.update(type_params("R", layer.types["result"], where=_where(layer)))
+    core.instance("fwp_merge", u, params, {"a": a.wire, "b": b.wire, "y": out})
+
+
+@_emits("concatenate")
+def _concatenate(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> None:
+    res = layer.types["result"]
+    rw = res.width
+    # Cast each input to the result type, then wire elements where numpy's concatenate puts them.
+    axis = int(layer.options.get("axis", -1))
+    nd = len(ins[0].shape)
+    ax = axis - 1 if axis > 0 else axis + nd  # Keras convention: axis 0 is the batch axis
+    parts = []
+    for k, x in enumerate(ins):
+        cast = f"{out}_in{k}"
+        core.lines.append(f"    wire [{_size(x.shape) * rw - 1}:0] {cast};")
+        params: dict[str, Any] = {"N": _size(x.shape), "MODE": 0}
+        params.update(type_params("X", x.type, modes=False))
+        params.update(type_params("R", res, where=_where(layer)))
+        core.instance("fwp_relu", f"{u}_in{k}", params, {"x": x.wire, "y": cast})
+        parts.append(np.stack([np.full(_size(x.shape), k), np.arange(_size(x.shape))], axis=-1).reshape(*x.shape, 2))
+    order = np.concatenate(parts, axis=ax).reshape(-1, 2)
+    for e, (k, j) in enumerate(order.tolist()):
+        core.lines.append(f"    assign {out}[{e * rw + rw - 1}:{e * rw}] = {out}_in{k}[{j * rw + rw - 1}:{j * rw}];")
+
+
 @_emits("flatten", "reshape")
 def _reshape(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> None:
     x = ins[0]
@@ -367,7 +507,8 @@ def generate(model: Model, out_dir: str | os.PathLike[str], *, interface: str = 
     out.mkdir(parents=True, exist_ok=True)
     lib = library_files()
     files: list[Path] = []
-    for module in sorted(core.modules):
+    # Copy the whole library (a few small files): modules instantiate each other, and Verilator ignores the rest.
+    for module in sorted(lib):
         dst = out / lib[module].name
         shutil.copyfile(lib[module], dst)
         files.append(dst)
