@@ -18,7 +18,8 @@ def test_layers_md_example_runs_as_documented() -> None:
         exec(compile(code, str(DOC), "exec"), {})
     printed = out.getvalue().splitlines()
     # each print(...) line of the example documents its output after "# "
-    documented = [line.split("# ", 1)[1].split("   (")[0] for line in code.splitlines() if line.startswith("print(")]
+    prints = [line for line in code.splitlines() if line.startswith("print(")]
+    documented = [line.split("# ", 1)[1].split("   (")[0] for line in prints]
     assert printed[0] == documented[0]
     assert printed[1] == documented[1]
     assert printed[3] == documented[3]
