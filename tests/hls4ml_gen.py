@@ -1,9 +1,8 @@
-"""Generate real hls4ml projects for tests: build a small Keras 3 model, convert it with hls4ml, compile it
-once.
+"""Generate real hls4ml projects for tests: build a small Keras 3 model, convert it with hls4ml, compile once.
 
 This is the oracle side of the bit-exactness tests: hls4ml writes the HLS C++, g++ compiles it against the
-real
-ap_types headers, and ``predict``/``trace`` run that C simulation. Tests compare fwparity's results with it.
+real ap_types headers, and ``predict``/``trace`` run that C simulation. Tests compare fwparity's results with
+it.
 
 Use it from a test module (``python -m pytest`` puts the repository root on ``sys.path``)::
 
@@ -19,26 +18,21 @@ Use it from a test module (``python -m pytest`` puts the repository root on ``sy
         y, tr = jet.trace(x)            # tr: {layer name: float64 (N, *shape)} for every traced layer
         model = fwparity.load_model(jet.dir)
 
-Each distinct description (layers, weights seed, precisions, options, hls4ml version) is converted and
-compiled once
-per process (``_CACHE``), under pytest's base temp directory. Compile time is ~7 s for a small MLP and ~12 s
-for the
-jet tagger on one free core (g++ -O3 on the whole nnet_utils), so a test module should share projects through
-module- or session-scoped fixtures.
+Each distinct description (layers, weights seed, precisions, options, hls4ml/Keras versions, this file's code)
+is converted and compiled once: per process (``_CACHE``), and on disk under the run's pytest temp directory,
+shared by xdist workers under a file lock (or under ``$FWPARITY_HLS4ML_CACHE``, kept across runs). Treat the
+project directories as read-only; copy one before editing it. ``compile()`` takes ~7 s for the jet tagger on
+the 2-core machine (g++ -O3 over nnet_utils); ``compile=False`` only writes the files (<1 s). Share projects
+through module- or session-scoped fixtures.
 
 Design notes (measured with hls4ml 1.3.0):
 
-- Tracing: ``ModelGraph.trace()`` always recompiles (~7-12 s more). Instead every layer gets ``Trace: True``
-and the
+- Tracing: ``ModelGraph.trace()`` always recompiles (~7 s more). Instead every layer gets ``Trace: True``, the
   graph ``config.trace_output = True`` before the first compile, and :meth:`GeneratedProject.trace` calls the
-  bridge's
-  ``allocate_trace_storage``/``collect_trace_output`` itself without recompiling. With tracing compiled in but
-  not
-  allocated, ``save_layer_output`` returns at once (``trace_enabled`` is false), so ``predict`` is unaffected.
-- Precisions: every ``auto`` in the config is replaced by ``default_precision`` (hls4ml's inferred
-accumulators are
-  up to 39 bits wide and would make the softmax useless); ``precisions={layer: {var: type}}`` overrides per
-  layer.
+  bridge's ``allocate_trace_storage``/``collect_trace_output`` itself: 0.03 s for 200 vectors. With
+  tracing compiled in but not allocated, ``save_layer_output`` returns at once: ``predict`` is unaffected.
+- Precisions: every ``auto`` in the config becomes ``default_precision`` (hls4ml's inferred accumulators
+  are up to 39 bits wide and would make the softmax useless); ``precisions={layer: {var: type}}`` overrides.
 - Weights are random from ``seed`` and deliberately *off* the type grid, so hls4ml's decimal printing
   (``f'{w:.{F}f}'`` then ``strtod`` then ``ap_fixed(double)``) matters and is exercised.
 - Inputs go through ``predict`` as float64: float32 would round wide result types.
@@ -48,11 +42,13 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import functools
 import hashlib
 import io
 import json
 import os
+import shutil
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -192,9 +188,7 @@ def build_keras_model(
     ``input_shape`` is one shape (the input is called ``input_1``) or ``{name: shape}``. Each layer reads the
     previous layer unless it names ``"inputs": [...]`` (layer or input names), which is how merges are built.
     Weights are drawn from ``seed`` off the type grid; batchnorm statistics are drawn too (gamma in [0.5,
-    1.5],
-    variance in [0.5, 1.5]) so the folded scale and bias are not trivial.
-    """
+    1.5], variance in [0.5, 1.5]) so the folded scale and bias are not trivial."""
     keras = _import_keras()
     L = keras.layers
     layers = _normalise(spec)
@@ -298,7 +292,8 @@ class GeneratedProject:
     hls_model: Any
     keras_model: Any
     key: str
-    compile_seconds: float
+    compile_seconds: float  # of the build that made it (also when reused from the disk cache)
+    reused: bool = False  # found built on disk (another xdist worker, or FWPARITY_HLS4ML_CACHE)
     input_names: list[str] = field(default_factory=list)
     output_names: list[str] = field(default_factory=list)  # hls4ml/Keras layer names of the outputs
 
@@ -322,8 +317,7 @@ class GeneratedProject:
     def predict(self, x: Any) -> dict[str, np.ndarray]:
         """Run the compiled C simulation on float64 inputs: ``{output layer name: (N, *shape) float64}``.
 
-        ``x`` is one array (N, *shape) for a single-input model, or a list/dict of arrays by input name.
-        """
+        ``x`` is one array (N, *shape) for a single-input model, or a list/dict of arrays by input name."""
         arrays = self._inputs(x)
         n = arrays[0].shape[0]
         y = self.hls_model.predict(arrays[0] if len(arrays) == 1 else arrays)
@@ -384,6 +378,32 @@ class GeneratedProject:
 def keras_weights(project: GeneratedProject, layer: str) -> list[np.ndarray]:
     """The float32 Keras weights of ``layer`` (kernel, bias, ...) as generated, before hls4ml printed them."""
     return [np.asarray(w) for w in project.keras_model.get_layer(layer).get_weights()]
+
+
+_MARKER = ".hls4ml_gen_done.json"
+
+
+def _fingerprint() -> str:
+    """What else decides the generated files: this generator's own code and the hls4ml/Keras versions."""
+    keras = _import_keras()
+    hls4ml = _import_hls4ml()
+    text = Path(__file__).read_bytes() + f"{hls4ml.__version__} {keras.__version__}".encode()
+    return hashlib.sha256(text).hexdigest()[:16]
+
+
+def _cache_root(root: Any) -> Path:
+    """Where projects go: $FWPARITY_HLS4ML_CACHE (kept across runs), else the run's pytest temp directory,
+    shared by all xdist workers of the run (their base temps are siblings ``popen-gw<N>``), else ``root``
+    itself."""
+    env = os.environ.get("FWPARITY_HLS4ML_CACHE")
+    if env:
+        return Path(env)
+    if hasattr(root, "getbasetemp"):
+        basetemp = Path(root.getbasetemp())
+        if basetemp.name.startswith("popen-gw"):
+            basetemp = basetemp.parent
+        return basetemp / "hls4ml_gen"
+    return Path(root)
 
 
 def _describe_keras(model: Any) -> str:
@@ -453,11 +473,13 @@ def make_project(
         hls4ml=hls4ml.__version__,
         compile=compile,
     )
+    desc["generator"] = _fingerprint()
     key = hashlib.sha256(json.dumps(desc, sort_keys=True, default=list).encode()).hexdigest()[:16]
     if key in _CACHE:
         return _CACHE[key]
 
-    base = Path(root.getbasetemp()) / "hls4ml_gen" if hasattr(root, "getbasetemp") else Path(root)
+    base = _cache_root(root)
+    base.mkdir(parents=True, exist_ok=True)
     out_dir = base / f"{project_name}-{key}"
     keras_model = (
         build_keras_model(spec, input_shape=input_shape, seed=seed, outputs=outputs)
@@ -486,6 +508,7 @@ def make_project(
                 f"precisions/layer_config name unknown layers {sorted(unknown)}; "
                 f"layers: {sorted(cfg['LayerName'])}"
             )
+        # conversion only builds the graph in memory; nothing is written before write()/compile()
         hls_model = hls4ml.converters.convert_from_keras_model(
             keras_model,
             hls_config=cfg,
@@ -499,13 +522,30 @@ def make_project(
         # TraceOutput is read from the top-level config, not HLSConfig.Model; set it on the graph before the
         # first write so save_layer_output calls are compiled in once.
         hls_model.config.trace_output = True
-        t0 = time.perf_counter()
-        if compile:
-            hls_model.compile()
-        else:
-            hls_model.write()
-        seconds = time.perf_counter() - t0
-    (out_dir / "hls4ml_gen.log").write_text(log.getvalue())
+        # Another xdist worker (or, with FWPARITY_HLS4ML_CACHE, an earlier run) may have built this exact
+        # project: build once under a file lock, then every process loads the same files.
+        with open(base / f"{project_name}-{key}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            marker = out_dir / _MARKER
+            reused = marker.is_file()
+            if reused:
+                done = json.loads(marker.read_text())
+                seconds = float(done["seconds"])
+                if compile:
+                    lib_path = out_dir / "firmware" / done["lib"]
+                    hls_model._top_function_lib = ctypes.cdll.LoadLibrary(str(lib_path))
+            else:
+                if out_dir.exists():
+                    shutil.rmtree(out_dir)  # a build that died half-way
+                t0 = time.perf_counter()
+                if compile:
+                    hls_model.compile()
+                else:
+                    hls_model.write()
+                seconds = time.perf_counter() - t0
+                lib = Path(hls_model._top_function_lib._name).name if compile else None
+                (out_dir / "hls4ml_gen.log").write_text(log.getvalue())
+                marker.write_text(json.dumps({"seconds": seconds, "lib": lib}))
 
     output_vars = {v.name for v in hls_model.get_output_variables()}
     by_var = {layer.get_output_variable().name: layer.name for layer in hls_model.get_layers()}
@@ -515,6 +555,7 @@ def make_project(
         keras_model=keras_model,
         key=key,
         compile_seconds=seconds,
+        reused=reused,
         input_names=[v.name for v in hls_model.get_input_variables()],
         output_names=[by_var[v.name] for v in hls_model.get_output_variables() if v.name in output_vars],
     )

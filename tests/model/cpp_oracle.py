@@ -1,13 +1,11 @@
 """An independent oracle for the importer: ask the project's own C++ what its types and weights are.
 
 A small program includes the project's own ``defines.h``, ``nnet_utils/nnet_helpers.h`` and ``weights/*.h``,
-loads
-each ``weights/<w>.txt`` with the project's ``nnet::load_weights_from_txt`` as the top function does in csim
-(or,
-for projects written without .txt files, keeps the ``.h`` initialisers), then prints, for every typedef and
-weight array that hls4ml's own metadata names, the C++ type's width/iwidth/signedness/Q/O and each weight's
-raw bit
-pattern. Nothing here uses fwparity, so agreement with :func:`fwparity.load_model` is evidence, not an echo.
+loads each ``weights/<w>.txt`` with the project's ``nnet::load_weights_from_txt`` as the top function does in
+csim (or, for projects written without .txt files, keeps the ``.h`` initialisers), then prints, for every
+typedef and weight array that hls4ml's own metadata names, the C++ type's width/iwidth/signedness/Q/O and each
+weight's raw bit pattern. Nothing here uses fwparity, so agreement with :func:`fwparity.load_model` is
+evidence, not an echo.
 """
 
 from __future__ import annotations

@@ -1,12 +1,9 @@
 """The importer on real hls4ml 1.3.0 projects, checked against the projects' own C++ (compiled with g++).
 
 Every project is written by hls4ml from a Keras 3 model (``tests/hls4ml_gen.py``, ``compile=False``: the
-importer
-reads files, it needs no hls4ml build). The oracle (``tests/model/cpp_oracle.py``) compiles a dump program
-against
-each project's own headers and weights files, so "raw-equal to what the C++ uses" is checked against g++ and
-the
-real ap_types headers, not against fwparity's own quantizer.
+importer reads files, it needs no hls4ml build). The oracle (``tests/model/cpp_oracle.py``) compiles a dump
+program against each project's own headers and weights files, so "raw-equal to what the C++ uses" is checked
+against g++ and the real ap_types headers, not against fwparity's own quantizer.
 """
 
 from __future__ import annotations
@@ -215,8 +212,7 @@ def test_weights_are_raw_equal_to_what_the_cpp_holds(case) -> None:
 
 def test_weight_layout_is_keras_layout(case) -> None:
     """Model weights keep Keras' axes ((n_in, n_out), (k, c_in, n_filt), ...) whatever the C++ order, and
-    equal
-    hls4ml's documented path T(strtod(f'{w:.{F}f}')) with F = max(0, fractional bits)."""
+    equal hls4ml's documented path T(strtod(f'{w:.{F}f}')) with F = max(0, fractional bits)."""
     _, project, model, _ = case
     for layer in model.layers:
         if layer.kind not in ("dense", "conv1d", "conv2d"):

@@ -3,9 +3,8 @@
 read.
 
 One small network (dense 4->3, relu, sigmoid) is written in each layout. Its weights are decimal tokens chosen
-to hit
-the quantizer's edges; the expected raw codes are worked out by hand below and confirmed by g++ with the real
-ap_types headers in ``test_hand_values_are_what_gxx_computes``.
+to hit the quantizer's edges; the expected raw codes are worked out by hand below and confirmed by g++ with
+the real ap_types headers in ``test_hand_values_are_what_gxx_computes``.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """fwparity.model: the Model (a graph of layer specs with fixed-point types and raw weights), its native file
-format,
-and importers (hls4ml project directories).
+format, and importers (hls4ml project directories).
 
 The reference, the HLS emitter and the RTL generator all read a :class:`Model`; :func:`load_model` is the one
-place
-that knows file formats.
+place that knows file formats.
 """
 
 from __future__ import annotations

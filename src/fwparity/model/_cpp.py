@@ -3,14 +3,10 @@ calls.
 
 hls4ml writes its projects from templates, so a handful of regular forms cover every version from 0.6 to 1.3:
 ``typedef T name;`` (possibly inside ``namespace``), ``#define N_INPUT_1_1 16``, ``struct configN : base {
-static
-const unsigned n_in = 16; typedef x_t accum_t; ... };`` plus out-of-class definitions ``const T configN::slope
-= 0.2;``,
-and a top function whose body declares buffers and calls ``nnet::layer<T...>(args); // name``. This module
-turns that
-text into plain data; :mod:`._hls4ml` gives it meaning. It is not a C++ parser and does not pretend to be one:
-what it
-cannot read is reported by the importer, never guessed.
+static const unsigned n_in = 16; typedef x_t accum_t; ... };`` plus out-of-class definitions ``const T
+configN::slope = 0.2;``, and a top function whose body declares buffers and calls ``nnet::layer<T...>(args);
+// name``. This module turns that text into plain data; :mod:`._hls4ml` gives it meaning. It is not a C++
+parser and does not pretend to be one: what it cannot read is reported by the importer, never guessed.
 """
 
 from __future__ import annotations
@@ -90,8 +86,7 @@ def _normalise_type(text: str) -> str:
 
 def parse_typedefs(text: str) -> dict[str, str]:
     """``typedef T name;`` and ``using name = T;`` at any scope outside config structs (struct-local ones are
-    kept by
-    :func:`parse_structs`). Values are whitespace-normalised type text."""
+    kept by :func:`parse_structs`). Values are whitespace-normalised type text."""
     clean = _STRUCT.sub("", strip_all_comments(text))
     out = {m.group(2): _normalise_type(m.group(1)) for m in _TYPEDEF.finditer(clean)}
     for m in _USING_TYPE.finditer(clean):
@@ -299,8 +294,7 @@ _BINOPS = {
 
 
 def evaluate(text: str, names: dict[str, str], *, depth: int = 0) -> int | float | str:
-    """Evaluate an integer/float constant expression, resolving identifiers through ``names`` (defines,
-    members).
+    """Evaluate an integer/float constant expression; names resolve through ``names`` (defines, members).
 
     Returns the text unchanged when it is not arithmetic (``nnet::latency``, ``true``), so callers decide.
     """

@@ -2,17 +2,12 @@
 Keras.
 
 The project's own C++ is the source of truth, because it is what csim and synthesis compile: types come from
-the
-``typedef``s, sizes from the declarations (``#define``s resolved), options from the config structs in
+the ``typedef``s, sizes from the declarations (``#define``s resolved), options from the config structs in
 ``parameters.h`` (falling back to the defaults of the bundled ``nnet_utils``), the graph from the ``nnet::``
-calls
-in the top function, and weights from the files the C++ reads: ``weights/<w>.txt`` when the top loads them
-with
-``load_weights_from_txt`` (csim), else the initialiser in ``weights/<w>.h``. Either way a decimal token
-becomes
-``T(strtod(token))``, which is ``FixedType.from_float(float(token))`` (Python's ``float`` is correctly rounded
-like
-``strtod``).
+calls in the top function, and weights from the files the C++ reads: ``weights/<w>.txt`` when the top loads
+them with ``load_weights_from_txt`` (csim), else the initialiser in ``weights/<w>.h``. Either way a decimal
+token becomes ``T(strtod(token))``, which is ``FixedType.from_float(float(token))`` (Python's ``float`` is
+correctly rounded like ``strtod``).
 """
 
 from __future__ import annotations

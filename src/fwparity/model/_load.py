@@ -17,9 +17,8 @@ def load_model(path: str | os.PathLike[str], *, top: str | None = None) -> Model
     Parameters
     ----------
     path
-        A file written by :meth:`Model.save`, or a directory holding an hls4ml (Vivado/Vitis) project: the
-        project
-        root or its ``firmware/`` directory.
+        A file written by :meth:`Model.save`, or a directory holding an hls4ml (Vivado/Vitis) project:
+        the project root or its ``firmware/`` directory.
     top
         For a project with several candidate top functions, the one to import. Ignored for native files.
 

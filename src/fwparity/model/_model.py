@@ -1,11 +1,9 @@
 """The Model: a graph of layer specifications with their fixed-point types and raw integer weights.
 
 Every backend (the numpy reference, the HLS emitter, the RTL generator) reads the same :class:`Model`, and
-every
-importer produces one, so nothing outside :mod:`fwparity.model` knows a file format (DESIGN.md principle 2).
-Weights are raw integers on their type's grid, never floats: a Model describes what the firmware *computes*,
-and the
-firmware only ever sees the quantized codes.
+every importer produces one, so nothing outside :mod:`fwparity.model` knows a file format (DESIGN.md principle
+2). Weights are raw integers on their type's grid, never floats: a Model describes what the firmware
+*computes*, and the firmware only ever sees the quantized codes.
 """
 
 from __future__ import annotations
@@ -112,8 +110,7 @@ def raw_to_bytes(raw: np.ndarray, width: int) -> bytes:
     """Raw integers as fixed-size little-endian two's complement: 8 bytes each up to 63 bits, more beyond.
 
     One encoding per width keeps :meth:`Model.sha256` independent of whether an array arrived as int32, int64
-    or
-    object, and exact for wide types.
+    or object, and exact for wide types.
     """
     arr = np.asarray(raw)
     if width <= 63 and arr.dtype != object:
@@ -147,8 +144,7 @@ class Layer:
     """One layer: its kind, input tensor names, output shape, fixed-point types, raw weights and options.
 
     A layer's output tensor is named after the layer. ``weights[k]`` holds raw integers on ``types[k]``; the
-    kinds,
-    their type keys and options are tabulated in docs/internals.md section 3.
+    kinds, their type keys and options are tabulated in docs/internals.md section 3.
 
     Examples
     --------
@@ -439,12 +435,11 @@ class Model:
         }
 
     def sha256(self) -> str:
-        """Hash of the canonical content: the graph as canonical JSON, then every raw weight in a fixed
-        encoding.
+        """Hash of the canonical content: the graph as canonical JSON, then every raw weight, fixed encoding.
 
         It identifies the model in reports and vector files, so it depends only on what the firmware computes:
-        the same network saved, loaded or imported again gives the same hash; one changed raw weight changes
-        it.
+        the same network saved, loaded or imported again gives the same hash; one changed raw weight
+        changes it.
         """
         h = hashlib.sha256()
         h.update(b"fwparity-model-1\0")

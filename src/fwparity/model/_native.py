@@ -2,14 +2,13 @@
 
 Layout (schema 1)::
 
-    /                       attrs: fwparity_model_schema = 1, fwparity_version, graph (canonical JSON), sha256
+    /                       attrs: fwparity_model_schema = 1, fwparity_version, graph (JSON), sha256
     /weights/<layer>/<key>  raw integers, attr ``type`` (HLS spelling); int64 up to 63 bits, else
-                            little-endian two's complement bytes (uint8, shape (*shape, nbytes)), attr
-                            ``nbytes``
+                            little-endian two's complement (uint8, shape (*shape, nbytes)), attr ``nbytes``
 
 The graph JSON is :meth:`Model.describe`: names, kinds, inputs, shapes, types as HLS strings and options.
-Writing
-goes to a temporary file in the same directory that is then renamed, so a reader never sees half a file.
+Writing goes to a temporary file in the same directory that is then renamed, so a reader never sees half a
+file.
 """
 
 from __future__ import annotations
