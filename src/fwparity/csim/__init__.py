@@ -9,7 +9,7 @@ processes. See docs/csim.md.
 
 from __future__ import annotations
 
-from ._backend import CsimBackend, build_for
+from ._backend import CsimBackend, build_for, write_emitted
 from .bridge import ABI_VERSION, Port, TopSignature, TracePoint, generate_bridge
 from .build import DEFAULT_FLAGS, CsimLibrary, build_csim_library
 from .emit import SUPPORTED_KINDS, EmittedProject, build_model, emit_model
@@ -22,6 +22,7 @@ __all__ = [
     # _backend
     "CsimBackend",
     "build_for",
+    "write_emitted",
     # bridge
     "ABI_VERSION",
     "Port",

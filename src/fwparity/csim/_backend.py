@@ -34,7 +34,7 @@ from .runner import CsimRunner
 if TYPE_CHECKING:
     from ..model import Model
 
-__all__ = ["CsimBackend", "build_for"]
+__all__ = ["CsimBackend", "EMITTED_MARKER", "build_for", "write_emitted"]
 
 #: Live runners by (library, workers, timeout), least recently used first; at most _POOL_SIZE are kept.
 _POOL: OrderedDict[tuple[Any, ...], CsimRunner] = OrderedDict()
@@ -66,6 +66,8 @@ def build_for(
             from .manifest import load_csim_manifest
 
             return load_csim_manifest(path).build()
+        if (path / EMITTED_MARKER).is_file():
+            return _build_emitted_dir(model, path, flags=flags)
         from .hls4ml_project import build_hls4ml_project
 
         return build_hls4ml_project(path, trace=trace, flags=flags)
@@ -74,6 +76,39 @@ def build_for(
     from .emit import build_model
 
     return build_model(model, flags=flags)
+
+
+#: The file that marks a directory as C++ emitted by fwparity (see :func:`write_emitted`).
+EMITTED_MARKER = "fwp_top.cpp"
+
+
+def write_emitted(model: Model, directory: str | os.PathLike[str]) -> Path:
+    """Write the C++ that :func:`~fwparity.csim.emit_model` makes for ``model`` into ``directory``.
+
+    The directory can then be edited (to try a change, or to break it on purpose) and run as the build under test
+    with ``CsimBackend(project=directory)`` or ``fwparity validate MODEL --csim DIRECTORY``. Its top signature
+    (ports and trace points) is taken from ``model`` again, so only the bodies may change.
+    """
+    from .emit import emit_model
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in emit_model(model).files.items():
+        (out / name).write_text(text)
+    return out
+
+
+def _build_emitted_dir(model: Model | None, path: Path, *, flags: Sequence[str] | None) -> CsimLibrary:
+    from .. import _toolchain
+    from .build import build_csim_library
+    from .emit import emit_model
+
+    if model is None:
+        raise InvalidArgument(f"project={str(path)!r} holds emitted C++, which needs the model it came from")
+    signature = emit_model(model).signature
+    files = {p.name: p.read_text() for p in sorted(path.iterdir()) if p.suffix in (".h", ".hpp", ".cpp")}
+    nnet = _toolchain.find_nnet_utils()
+    return build_csim_library(signature, files, include_dirs=[nnet.parent], flags=flags)
 
 
 class CsimBackend(Backend):
