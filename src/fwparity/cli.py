@@ -6,10 +6,12 @@ Exit codes: 0 parity (or success), 1 mismatch, 2 usage or tool error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
-from .errors import FwparityError
+from .errors import FwparityError, InvalidArgument
 
 __all__ = ["main"]
 
@@ -41,8 +43,88 @@ def _cmd_selftest(args: argparse.Namespace) -> int:
     return run_selftest(hls_include=args.hls_include, samples=args.samples, seed=args.seed)
 
 
-_cmd_emulate = _not_yet("emulate")
-_cmd_validate = _not_yet("validate")
+@contextlib.contextmanager
+def _os_errors(command: str) -> Iterator[None]:
+    """Turn an OSError (unwritable report directory, disk full ...) into exit 2 with the file named."""
+    try:
+        yield
+    except OSError as exc:
+        name = exc.filename if exc.filename is not None else ""
+        raise FwparityError(f"cannot use {str(name)!r}: {exc.strerror or exc}") from None
+
+
+def _cmd_emulate(args: argparse.Namespace) -> int:
+    """Stream INPUT through the bit-exact reference into a schema-1 HDF5 file, in chunks, atomically."""
+    from ._pipeline import emulate_file, resolve_model, warn_nonfinite
+
+    with _os_errors("emulate"):
+        model = resolve_model(args.model)
+        n, source = emulate_file(
+            model, args.input, args.output, trace=args.trace, chunk_size=args.chunk_size, link_map=args.link_map
+        )
+    warn_nonfinite(source, model)
+    print(f"wrote {args.output}: {n} events through model {model.name!r}")
+    return EXIT_OK
+
+
+def _print_and_write(comparison: object, report_dir: str) -> int:
+    from .report import render_terminal, write_reports
+
+    with _os_errors("validate"):
+        paths = write_reports(comparison, report_dir)
+    render_terminal(comparison)
+    print(f"reports: {', '.join(str(p) for p in paths.values())}")
+    return int(comparison.exit_code)  # type: ignore[attr-defined]
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    """Run MODEL through the backends of --against on the same raw codes; reports in --report-dir."""
+    from ._pipeline import (
+        board_capture,
+        check_positive,
+        make_backends,
+        open_inputs,
+        parse_against,
+        resolve_model,
+        run_validation,
+        warn_nonfinite,
+    )
+
+    check_positive(args.max_listed, "--max-listed")
+    if args.tolerance_lsb is not None and args.tolerance_lsb < 0:
+        raise InvalidArgument(f"--tolerance-lsb must be at least 0, not {args.tolerance_lsb!r}")
+    with _os_errors("validate"):
+        model = resolve_model(args.model)
+        if args.board_capture is not None:
+            if args.link_map is None or args.vectors is None:
+                raise InvalidArgument(
+                    "--board-capture needs --vectors INPUT_PATTERN_FILE and --link-map MAP as well"
+                )
+            comparison = board_capture(
+                model,
+                inputs=args.vectors,
+                capture=args.board_capture,
+                link_map=args.link_map,
+                tolerance_lsb=args.tolerance_lsb,
+                max_listed=args.max_listed,
+            )
+            return _print_and_write(comparison, args.report_dir)
+        default = "reference,csim" + (",rtl" if args.rtl is not None else "")
+        against = parse_against(args.against if args.against is not None else default)
+        source = open_inputs(
+            model, vectors=args.vectors, random=args.random, seed=args.seed, link_map=args.link_map
+        )
+        backends = make_backends(model, against, csim=args.csim, rtl=args.rtl, model_path=Path(args.model))
+        comparison = run_validation(
+            model,
+            source,
+            backends,
+            chunk_size=args.chunk_size,
+            tolerance_lsb=args.tolerance_lsb,
+            max_listed=args.max_listed,
+        )
+    warn_nonfinite(source, model)
+    return _print_and_write(comparison, args.report_dir)
 _cmd_fuzz = _not_yet("fuzz")
 
 
@@ -77,7 +159,18 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_cmd_demo = _not_yet("demo")
+def _cmd_demo(args: argparse.Namespace) -> int:
+    """Validate the bundled example (reference vs csim vs RTL) into --out (default ./fwparity-demo)."""
+    from ._demo import run_demo
+    from ._pipeline import parse_against
+    from .report import render_terminal
+
+    against = parse_against(args.against) if args.against is not None else None
+    with _os_errors("demo"):
+        comparison, paths = run_demo(args.out, against)
+    render_terminal(comparison)
+    print(f"reports: {', '.join(str(p) for p in paths.values())}")
+    return int(comparison.exit_code)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -100,8 +193,10 @@ def _get_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("emulate", help="run the bit-exact reference over an input file")
     p.add_argument("model")
     p.add_argument("input")
-    p.add_argument("-o", "--output", required=True)
-    p.add_argument("--trace", action="store_true")
+    p.add_argument("-o", "--output", required=True, help="schema-1 HDF5 file to write")
+    p.add_argument("--trace", action="store_true", help="also write every layer's output (trace/reference/...)")
+    p.add_argument("--chunk-size", type=int, default=10_000, metavar="N", help="events per chunk (memory bound)")
+    p.add_argument("--link-map", metavar="MAP", default=None, help="link map, when INPUT is an EMP/APx file")
     p.set_defaults(func=lambda a: _cmd_emulate(a))
 
     p = sub.add_parser("validate", help="compare reference, csim and RTL on the same vectors")
@@ -111,8 +206,15 @@ def _get_parser() -> argparse.ArgumentParser:
     p.add_argument("--vectors", metavar="FILE", default=None)
     p.add_argument("--random", metavar="N", type=int, default=None)
     p.add_argument("--seed", metavar="S", type=int, default=0)
-    p.add_argument("--against", default="reference,csim,rtl")
+    p.add_argument(
+        "--against", default=None, help="backends to run, expected first (default: reference,csim[,rtl with --rtl])"
+    )
     p.add_argument("--report-dir", metavar="DIR", default="fwparity-report")
+    p.add_argument("--tolerance-lsb", type=int, default=0, metavar="N", help="differences of <= N LSB pass")
+    p.add_argument("--max-listed", type=int, default=100, metavar="N", help="mismatches listed in the report")
+    p.add_argument("--chunk-size", type=int, default=10_000, metavar="N", help="vectors per chunk")
+    p.add_argument("--board-capture", metavar="FILE", default=None, help="output pattern file captured on a board")
+    p.add_argument("--link-map", metavar="MAP", default=None, help="link map for EMP/APx pattern files")
     p.set_defaults(func=lambda a: _cmd_validate(a))
 
     p = sub.add_parser("fuzz", help="hypothesis-driven search for a mismatch")
@@ -142,6 +244,8 @@ def _get_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=lambda a: _cmd_report(a))
 
     p = sub.add_parser("demo", help="validate the bundled example model")
+    p.add_argument("--out", metavar="DIR", default="fwparity-demo", help="report directory")
+    p.add_argument("--against", default=None, help="backends to run (default: reference,csim,rtl)")
     p.set_defaults(func=lambda a: _cmd_demo(a))
     return parser
 
