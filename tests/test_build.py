@@ -55,9 +55,9 @@ def _compiles(log: Path) -> int:
     return len(log.read_text().splitlines()) if log.exists() else 0
 
 
-# ----------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # cache_dir
-# ----------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 def test_cache_dir_prefers_fwparity_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,9 +80,9 @@ def test_cache_dir_defaults_to_home(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert _build.cache_dir() == tmp_path / ".cache" / "fwparity"
 
 
-# ----------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # keys: a warm call never recompiles; any input change does
-# ----------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 def test_warm_call_does_not_recompile(cache: Path, counting_gxx: tuple[list[str], Path]) -> None:
@@ -122,8 +122,7 @@ def test_include_dir_content_is_part_of_the_key(cache: Path, tmp_path: Path) -> 
     sources = {"lib.cpp": '#include "value.h"\nextern "C" int value() { return VALUE; }\n'}
     first = _build.build_shared_library(sources, include_dirs=[inc], flags=["-O0"])
     assert _build.load_library(first).value() == 1
-    (inc / "value.h").write_text("#define VALUE 2\n")
-    _build._dir_hash_cache.clear()  # a new process would re-hash; this one remembers per directory stat
+    (inc / "value.h").write_text("#define VALUE 2\n")  # same size: only the mtime and the content change
     second = _build.build_shared_library(sources, include_dirs=[inc], flags=["-O0"])
     assert second != first
     assert _build.load_library(second).value() == 2
@@ -146,15 +145,17 @@ def test_executable(cache: Path) -> None:
     assert subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout == "hi\n"
 
 
-# ----------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # concurrency: two processes asking for the same build compile once
-# ----------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 _CHILD = textwrap.dedent(
     """
     import sys
     from fwparity import _build
-    path = _build.build_shared_library({"lib.cpp": sys.argv[2]}, compiler_argv_prefix=[sys.argv[1]], flags=["-O0"])
+    path = _build.build_shared_library(
+        {"lib.cpp": sys.argv[2]}, compiler_argv_prefix=[sys.argv[1]], flags=["-O0"]
+    )
     print(path)
     """
 )
@@ -179,9 +180,9 @@ def test_two_processes_build_once(cache: Path, counting_gxx: tuple[list[str], Pa
     assert sorted(p.name for p in cache.iterdir() if not p.name.startswith("lib-")) == ["locks"]
 
 
-# ----------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # errors
-# ----------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 def test_compile_error_names_command_and_user_file(cache: Path) -> None:
@@ -266,9 +267,9 @@ def test_load_library_missing_file(tmp_path: Path) -> None:
         _build.load_library(path)
 
 
-# ----------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # private loading: same symbol names in two libraries
-# ----------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 def test_same_symbols_in_two_libraries_each_call_their_own(cache: Path) -> None:

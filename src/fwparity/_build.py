@@ -1,18 +1,19 @@
 """Content-addressed build cache for g++ (and later Verilator) artefacts.
 
-A build is keyed by the hash of everything that can change its output: the sources, the flags, the contents of the
-include directories, any extra input files and the compiler's ``--version``. The key names a directory under
-:func:`cache_dir`; a warm call only checks that the directory exists, so a test suite or ``fwparity emulate`` pays
-for a compile once per machine, not once per process (DESIGN.md principle 4).
+A build is keyed by the hash of everything that can change its output: the sources, the flags, the contents of
+the include directories, any extra input files and the compiler's ``--version``. The key names a directory
+under :func:`cache_dir`; a warm call only checks that the directory exists, so a test suite or ``fwparity
+emulate`` pays for a compile once per machine, not once per process (DESIGN.md principle 4).
 
-Concurrency: several pytest-xdist workers (or users) may ask for the same build at once. Each key has a lock file
-guarded by ``fcntl.flock``; the first process builds into a private temporary directory and publishes it with one
-atomic ``rename``, the others wait on the lock and then find the finished directory. A crashed build leaves only a
-temporary directory behind, never a half-written entry that a later run would trust.
+Concurrency: several pytest-xdist workers (or users) may ask for the same build at once. Each key has a lock
+file guarded by ``fcntl.flock``; the first process builds into a private temporary directory and publishes it
+with one atomic ``rename``, the others wait on the lock and then find the finished directory. A crashed build
+leaves only a temporary directory behind, never a half-written entry that a later run would trust.
 
-Loading: :func:`load_library` copies the ``.so`` to a unique file name before ``dlopen``-ing it ``RTLD_LOCAL``.
-The dynamic loader de-duplicates by path, and with ``RTLD_GLOBAL`` the first library's symbols would shadow the
-second's; two hls4ml projects both export ``myproject``, which is how CMS once compared a model with itself.
+Loading: :func:`load_library` copies the ``.so`` to a unique file name before ``dlopen``-ing it
+``RTLD_LOCAL``. The dynamic loader de-duplicates by path, and with ``RTLD_GLOBAL`` the first library's symbols
+would shadow the second's; two hls4ml projects both export ``myproject``, which is how CMS once compared a
+model with itself.
 """
 
 from __future__ import annotations
@@ -72,32 +73,40 @@ def cache_dir() -> Path:
     return root
 
 
-# Hashing a header tree costs a few ms; a process asks for it once per build, so remember it per (path, stat).
-_dir_hash_cache: dict[tuple[str, int, int], str] = {}
+# Reading every header costs a few ms per tree (more for a Vitis include directory); a process asks for it
+# once per build, so the content hash is remembered per listing (names, sizes, mtimes).
+_dir_hash_cache: dict[str, str] = {}
 
 
 def hash_directory(path: str | os.PathLike[str]) -> str:
     """Return a sha256 over every file below ``path`` (relative name and content).
 
-    Contents, not mtimes, because a pip reinstall rewrites identical headers with new mtimes and should not
-    invalidate every cached build. The result is cached per process, keyed by the directory's own stat.
+    Contents, not mtimes, go into the key, because a pip reinstall rewrites identical headers with new mtimes
+    and should not invalidate every cached build. Within a process the content hash is reused while the
+    listing (names, sizes and mtimes, one ``stat`` per file) is unchanged, so an edited header is still
+    noticed.
     """
     root = Path(path).resolve()
-    st = root.stat()
-    key = (str(root), st.st_mtime_ns, st.st_ino)
-    cached = _dir_hash_cache.get(key)
-    if cached is not None:
-        return cached
-    digest = hashlib.sha256()
+    files: list[tuple[str, Path]] = []
+    listing = hashlib.sha256(str(root).encode())
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
         for name in sorted(filenames):
             file = Path(dirpath) / name
-            digest.update(str(file.relative_to(root)).encode() + b"\0")
-            digest.update(file.read_bytes())
-            digest.update(b"\0")
+            st = file.stat()
+            rel = str(file.relative_to(root))
+            files.append((rel, file))
+            listing.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    cached = _dir_hash_cache.get(listing.hexdigest())
+    if cached is not None:
+        return cached
+    digest = hashlib.sha256()
+    for rel, file in files:
+        digest.update(rel.encode() + b"\0")
+        digest.update(file.read_bytes())
+        digest.update(b"\0")
     result = digest.hexdigest()
-    _dir_hash_cache[key] = result
+    _dir_hash_cache[listing.hexdigest()] = result
     return result
 
 
@@ -131,10 +140,10 @@ def cached_build(
 ) -> Path:
     """Run ``build_fn(tmpdir)`` at most once per key and return the published ``<entry>/<product>``.
 
-    This is the generic core under :func:`build_shared_library` and :func:`build_executable`, and what the Verilator
-    backend uses with its own command list. ``build_fn`` receives an empty private directory, must leave
-    ``product`` (a relative path; ``""`` means the directory itself) inside it, and raises on failure; only then is
-    the directory renamed into the cache.
+    This is the generic core under :func:`build_shared_library` and :func:`build_executable`, and what the
+    Verilator backend uses with its own command list. ``build_fn`` receives an empty private directory, must
+    leave ``product`` (a relative path; ``""`` means the directory itself) inside it, and raises on failure;
+    only then is the directory renamed into the cache.
 
     Parameters
     ----------
@@ -200,7 +209,7 @@ def _error_excerpt(text: str, workdir: Path) -> str:
 
 
 def _tool_env(env: Mapping[str, str] | None) -> dict[str, str]:
-    """The environment for a build tool: the C locale, so diagnostics are plain ASCII and stable to match on."""
+    """The environment for a build tool: the C locale, so diagnostics are plain ASCII and stable."""
     return {**(dict(env) if env is not None else os.environ), "LC_ALL": "C"}
 
 
@@ -209,8 +218,8 @@ def run_build_command(
 ) -> subprocess.CompletedProcess[str]:
     """Run one build command (an argv list, never a shell string) and raise :class:`BuildError` on failure.
 
-    The error message carries the whole command and the first error lines of its output, with the private build
-    directory removed so the file names are the ones the user wrote.
+    The error message carries the whole command and the first error lines of its output, with the private
+    build directory removed so the file names are the ones the user wrote.
     """
     argv = [str(a) for a in argv]
     try:
@@ -342,8 +351,9 @@ def build_shared_library(
     Parameters
     ----------
     sources
-        File name (relative) -> content. Every ``.cpp``/``.cc``/``.cxx`` is a translation unit; other files (headers)
-        are only written next to them. Several units compile in parallel (``jobs``, default: the CPU count).
+        File name (relative) -> content. Every ``.cpp``/``.cc``/``.cxx`` is a translation unit; other files
+        (headers) are only written next to them. Several units compile in parallel (``jobs``, default: the CPU
+        count).
     compiler_argv_prefix
         The compiler command, e.g. ``["ccache", "g++"]``; default :func:`fwparity._toolchain.find_gxx`.
     flags
@@ -414,9 +424,10 @@ def build_executable(
 def load_library(path: str | os.PathLike[str]) -> ctypes.CDLL:
     """Load a shared library privately: copy it to a unique file name, then ``dlopen`` it ``RTLD_LOCAL``.
 
-    The copy defeats the loader's de-duplication by path (loading two cache entries, or the same entry twice after a
-    rebuild, gives distinct handles), and ``RTLD_LOCAL`` keeps each library's symbols out of the global namespace,
-    so two libraries exporting the same names each call their own. The copy is unlinked once it is mapped.
+    The copy defeats the loader's de-duplication by path (loading two cache entries, or the same entry twice
+    after a rebuild, gives distinct handles), and ``RTLD_LOCAL`` keeps each library's symbols out of the
+    global namespace, so two libraries exporting the same names each call their own. The copy is unlinked once
+    it is mapped.
 
     Raises
     ------

@@ -1,11 +1,12 @@
 """fwparity.fixed against the real ap_types headers compiled by g++ (the oracle in fwparity.fixed._oracle).
 
-Two layers:
-1. The oracle's own plumbing is pinned to facts about the headers (documented in the reference notes and checked
+Two layers: 1. The oracle's own plumbing is pinned to facts about the headers (documented in the reference
+notes and checked
    against compiled code there), so a broken oracle cannot make a broken fwparity.fixed look right.
-2. fwparity.fixed is compared with the oracle: a deterministic sweep that covers every (quantization, overflow)
-   combination for certain, and hypothesis-driven runs that draw a type per example and check a batch of biased
-   values per type (>= 100,000 pairs per test in the ``ci`` profile).
+2. fwparity.fixed is compared with the oracle: a deterministic sweep that covers every (quantization,
+overflow)
+   combination for certain, and hypothesis-driven runs that draw a type per example and check a batch of
+   biased values per type (>= 100,000 pairs per test in the ``ci`` profile).
 
 All types are collected up front (deterministic pools) and compiled in one cached build per module.
 """
@@ -39,8 +40,9 @@ SEED = 20261124
 VALUES_PER_TYPE = 1000
 
 # Every (Q, O) combination three times (signed, unsigned, signed; WRAP_SM always signed), 25 random types, and
-# ap_int/ap_uint at the word boundaries. The pools are sized for the compile: a conversion kernel costs g++ ~0.13 s,
-# a cast ~0.2 s and an arithmetic one ~0.45 s, so the module compiles in ~50 CPU-seconds (cached afterwards).
+# ap_int/ap_uint at the word boundaries. The pools are sized for the compile: a conversion kernel costs g++
+# ~0.13 s, a cast ~0.2 s and an arithmetic one ~0.45 s, so the module compiles in ~50 CPU-seconds (cached
+# afterwards).
 CONVERSIONS = type_pool(SEED, per_mode=3, extra=25, int_widths=(1, 8, 33, 63, 64, 65, 100, 128))
 
 
@@ -89,9 +91,9 @@ def _assert_ok(check: Check) -> None:
         pytest.fail("\n".join(lines), pytrace=False)
 
 
-# ------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # 1. The oracle itself, pinned to known header behaviour
-# ------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 KNOWN_CONVERSIONS = [
     pytest.param(
@@ -198,17 +200,19 @@ def test_invalid_calls(oracle: Oracle) -> None:
         oracle.binary("/", np.array([1, 1]), a, np.array([1, 0]), b, d)
 
 
-# ------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # 2. fwparity.fixed against the oracle
-# ------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 MODES = [pytest.param(q, o, id=f"{q.name}-{o.name}") for q in Quantization for o in Overflow]
 
 
 @pytest.mark.parametrize(("quantization", "overflow"), MODES)
 def test_sweep_every_mode_combination(oracle: Oracle, quantization: Quantization, overflow: Overflow) -> None:
-    """Every (Q, O) pair, deterministically: three pool types each, 2,000 biased doubles per type, and the cast
-    into that mode."""
+    """Every (Q, O) pair, deterministically.
+
+    Three pool types each with 2,000 biased doubles per type, and the cast into that mode.
+    """
     types = [
         t for t in CONVERSIONS if t.quantization is quantization and t.overflow is overflow and not t.is_int
     ]
@@ -236,9 +240,9 @@ def test_sweep_arithmetic(oracle: Oracle, binop: tuple[str, FixedType, FixedType
     _assert_ok(check_binary(oracle, op, a, a_t, b, b_t, dst))
 
 
-# Hypothesis draws which type and which batch; the batch itself is numpy-generated (1,000 values per example) so a
-# ci run of 200 examples checks 200,000 pairs. Shrinking moves towards the first pool entries and seed 0, and the
-# extra hypothesis-drawn doubles shrink towards simple values.
+# Hypothesis draws which type and which batch; the batch itself is numpy-generated (1,000 values per example)
+# so a ci run of 200 examples checks 200,000 pairs. Shrinking moves towards the first pool entries and seed 0,
+# and the extra hypothesis-drawn doubles shrink towards simple values.
 extra_doubles = st.lists(st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True), max_size=16)
 
 

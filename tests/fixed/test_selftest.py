@@ -36,7 +36,7 @@ def test_selftest_passes(capsys: pytest.CaptureFixture[str]) -> None:
 def test_selftest_reports_a_mismatch(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Break fwparity.fixed on purpose (flip the LSB of every AP_RND_CONV conversion) and expect exit code 1."""
+    """Break fwparity.fixed on purpose (flip the LSB of every AP_RND_CONV conversion): exit code 1."""
     original = FixedType.from_float
 
     def broken(self: FixedType, x: Any) -> np.ndarray:

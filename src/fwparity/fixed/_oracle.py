@@ -1,17 +1,19 @@
 """An independent oracle: the real ap_types headers, compiled by g++, asked for raw bits.
 
-fwparity.fixed claims to be bit-exact with ``ap_fixed``. That claim is only worth something if it is checked against
-the headers themselves, not against a second Python model written from the same reading of them. This module
-generates a small C++ source with one ``extern "C"`` kernel per type (or per (source, target) cast, or per
-(op, a, b, target) arithmetic combination), because C++ types are template parameters and cannot be chosen at run
-time. The source is compiled once per set of types through the build cache (:mod:`fwparity._build`), split into a
-few translation units that compile in parallel, and each kernel is called once per batch with numpy arrays.
+fwparity.fixed claims to be bit-exact with ``ap_fixed``. That claim is only worth something if it is checked
+against the headers themselves, not against a second Python model written from the same reading of them. This
+module generates a small C++ source with one ``extern "C"`` kernel per type (or per (source, target) cast, or
+per (op, a, b, target) arithmetic combination), because C++ types are template parameters and cannot be chosen
+at run time. The source is compiled once per set of types through the build cache (:mod:`fwparity._build`),
+split into a few translation units that compile in parallel, and each kernel is called once per batch with
+numpy arrays.
 
-Raw values cross the boundary as little-endian arrays of ``uint64`` words, ``ceil(W/64)`` per value, holding the low
-W bits of the two's-complement code; doubles cross as float64, bit-exactly. Nothing passes through text.
+Raw values cross the boundary as little-endian arrays of ``uint64`` words, ``ceil(W/64)`` per value, holding
+the low W bits of the two's-complement code; doubles cross as float64, bit-exactly. Nothing passes through
+text.
 
-The headers are compiled with ``-DNDEBUG``. That only removes the ``_AP_WARNING``/``_AP_DEBUG`` messages (one line
-on stderr per NaN converted) and the range-check ``abort()``s; the arithmetic is unchanged (ap_common.h).
+The headers are compiled with ``-DNDEBUG``. That only removes the ``_AP_WARNING``/``_AP_DEBUG`` messages (one
+line on stderr per NaN converted) and the range-check ``abort()``s; the arithmetic is unchanged (ap_common.h).
 """
 
 from __future__ import annotations
@@ -38,12 +40,12 @@ __all__ = ["Oracle", "build_oracle", "OPS"]
 OPS = ("+", "-", "*", "/")
 
 #: Flags for the oracle's kernels. -O0 compiles ~15% faster than -O1 (measured: 0.13 s against 0.15 s per
-#: conversion kernel, 0.45 s against 0.55 s per arithmetic one), it is what Vitis C simulation uses by default, and
-#: the headers are integer code whose results do not depend on the optimisation level.
+#: conversion kernel, 0.45 s against 0.55 s per arithmetic one), it is what Vitis C simulation uses by
+#: default, and the headers are integer code whose results do not depend on the optimisation level.
 _FLAGS = ("-O0", "-std=c++17", "-DNDEBUG")
 
-#: Kernels per translation unit: small enough that two cores share the work evenly, large enough to amortise the
-#: ~1 s it takes g++ to parse the ap_types headers.
+#: Kernels per translation unit: small enough that two cores share the work evenly, large enough to amortise
+#: the ~1 s it takes g++ to parse the ap_types headers.
 _KERNELS_PER_UNIT = 40
 
 _PRELUDE = r"""
@@ -111,9 +113,9 @@ def _check_type(t: Any) -> None:
 def _operand_spelling(t: Any, other: Any) -> str:
     """The C++ spelling of an arithmetic operand.
 
-    ap_int op ap_fixed is ambiguous in the headers' operator set for some combinations, so when exactly one operand
-    is an integer type it is spelled as the value-identical ``ap_(u)fixed<W,W>``; quantisation and overflow modes of
-    operands never matter (ap_fixed.md, "Arithmetic").
+    ap_int op ap_fixed is ambiguous in the headers' operator set for some combinations, so when exactly one
+    operand is an integer type it is spelled as the value-identical ``ap_(u)fixed<W,W>``; quantisation and
+    overflow modes of operands never matter (ap_fixed.md, "Arithmetic").
     """
     if t.is_int and not other.is_int:
         return f"ap_{'' if t.signed else 'u'}fixed<{t.width},{t.width}>"
@@ -162,13 +164,14 @@ def from_words(words: np.ndarray, t: Any) -> np.ndarray:
 
 
 #: stderr lines the headers print unconditionally (not behind NDEBUG) from correct code: ap_private's |= on
-#: operands of different widths, reached by wide AP_SAT_SYM conversions. Once per value, so thousands per batch.
+#: operands of different widths, reached by wide AP_SAT_SYM conversions. Once per value, so thousands per
+#: batch.
 _HEADER_NOISE = (b"Warning! Bitsize mismach for ap_[u]int",)
 
 
 @contextlib.contextmanager
 def _filtered_stderr() -> Iterator[None]:
-    """Capture file descriptor 2 around a kernel call and pass on every line that is not known header noise."""
+    """Capture file descriptor 2 around a kernel call; pass on every line that is not known header noise."""
     try:
         sys.stderr.flush()
     except (AttributeError, ValueError):
@@ -202,8 +205,8 @@ class _Kernel:
 class Oracle:
     """Compiled ap_types kernels for a fixed set of types; build one with :func:`build_oracle`.
 
-    Every method takes and returns raw codes, so the comparison with fwparity.fixed is integer equality.
-    (A plain class, not a dataclass: hypothesis pretty-prints dataclass fields in failure reports, and the kernel
+    Every method takes and returns raw codes, so the comparison with fwparity.fixed is integer equality. (A
+    plain class, not a dataclass: hypothesis pretty-prints dataclass fields in failure reports, and the kernel
     tables are long.)
     """
 
@@ -267,8 +270,8 @@ class Oracle:
         Raises
         ------
         InvalidArgument
-            If the combination was not built, the operand lengths differ, or ``op`` is ``/`` and a divisor is 0
-            (the headers divide with the host CPU's integer division, which traps).
+            If the combination was not built, the operand lengths differ, or ``op`` is ``/`` and a divisor is
+            0 (the headers divide with the host CPU's integer division, which traps).
         """
         name = self._bin.get((op, a_type, b_type, dst))
         if name is None:
@@ -312,7 +315,8 @@ def _cast_kernel(name: str, src: Any, dst: Any) -> str:
 def _bin_kernel(name: str, op: str, a: Any, b: Any, dst: Any) -> str:
     return (
         f'extern "C" void {name}(const uint64_t* a, const uint64_t* b, uint64_t* out, long n) {{\n'
-        f"  typedef {_operand_spelling(a, b)} A;\n  typedef {_operand_spelling(b, a)} B;\n  typedef {dst} T;\n"
+        f"  typedef {_operand_spelling(a, b)} A;\n"
+        f"  typedef {_operand_spelling(b, a)} B;\n  typedef {dst} T;\n"
         f"  for (long i = 0; i < n; ++i) {{\n"
         f"    A x = fwp_load<A, {a.width}>(a + {_words(a.width)} * i);\n"
         f"    B y = fwp_load<B, {b.width}>(b + {_words(b.width)} * i);\n"

@@ -1,13 +1,14 @@
 """``fwparity selftest``: compare fwparity.fixed with the real ap_types headers, compiled on this machine.
 
-Everything fwparity proves rests on :mod:`fwparity.fixed` being bit-exact with ``ap_fixed``. The test suite checks
-that in CI, but the headers a user's firmware is built with may differ (a Vitis release, a patched copy), so the
-same comparison ships as a command: it compiles the user's headers (``--hls-include``) through the build cache,
-pushes biased random values through both sides and prints one table per mode family.
+Everything fwparity proves rests on :mod:`fwparity.fixed` being bit-exact with ``ap_fixed``. The test suite
+checks that in CI, but the headers a user's firmware is built with may differ (a Vitis release, a patched
+copy), so the same comparison ships as a command: it compiles the user's headers (``--hls-include``) through
+the build cache, pushes biased random values through both sides and prints one table per mode family.
 
 The generators here (:func:`type_pool`, :func:`float_values`, :func:`raw_values` ...) are shared with
-``tests/fixed/test_oracle.py``, so the command and the test suite probe the same corners: exact ties at the target
-LSB, range edges +-1 LSB, +-0, NaN of both signs, +-inf, subnormals, huge values and random bit patterns.
+``tests/fixed/test_oracle.py``, so the command and the test suite probe the same corners: exact ties at the
+target LSB, range edges +-1 LSB, +-0, NaN of both signs, +-inf, subnormals, huge values and random bit
+patterns.
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ __all__ = [
 ]
 
 
-# ------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Types
-# ------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 def _fixed() -> Any:
@@ -62,7 +63,7 @@ def random_type(
     """Draw one FixedType: widths biased to small ones and to the 63/64/65 word boundary, ``I`` in [-W, 2W+5],
     ``N`` in {0, 1, 2, W}; ``quantization``/``overflow``/``signed`` are drawn unless given."""
     fx = _fixed()
-    Q, O = fx.Quantization, fx.Overflow
+    Q, Ov = fx.Quantization, fx.Overflow
     roll = rng.random()
     if roll < 0.45 or max_width <= 17:
         width = int(rng.integers(1, min(17, max_width + 1)))
@@ -73,13 +74,14 @@ def random_type(
     else:
         width = int(rng.integers(66, max_width + 1))
     if signed is None:
-        signed = bool(rng.random() < 0.6) if overflow is not O.WRAP_SM else True
+        signed = bool(rng.random() < 0.6) if overflow is not Ov.WRAP_SM else True
     if quantization is None:
         quantization = list(Q)[int(rng.integers(len(Q)))]
     if overflow is None:
-        choices = [o for o in O if signed or o is not O.WRAP_SM]
+        choices = [o for o in Ov if signed or o is not Ov.WRAP_SM]
         overflow = choices[int(rng.integers(len(choices)))]
-    # I mostly in [0, W] (the usual case), sometimes outside it (F > W or F < 0 are legal and have their own paths).
+    # I mostly in [0, W] (the usual case), sometimes outside it (F > W or F < 0 are legal and have their own
+    # paths).
     if rng.random() < 0.6:
         int_bits = int(rng.integers(0, width + 1))
     else:
@@ -99,9 +101,12 @@ def _int_type(width: int, signed: bool) -> Any:
 def type_pool(
     seed: int, *, per_mode: int = 2, extra: int = 0, int_widths: Sequence[int] = (1, 8, 33, 64, 65)
 ) -> list:
-    """A deterministic list of types covering every (quantization, overflow) combination ``per_mode`` times (the
-    first one signed, the second unsigned unless the mode is AP_WRAP_SM), ``extra`` fully random types, and
-    ``ap_int``/``ap_uint`` of ``int_widths``. The same seed gives the same list, hence the same cached build."""
+    """A deterministic list of types covering every (Q, O) combination.
+
+    Each combination appears ``per_mode`` times (the first signed, the second unsigned unless the mode is
+    AP_WRAP_SM), then come ``extra`` fully random types and ``ap_int``/``ap_uint`` of ``int_widths``. The same
+    seed gives the same list, hence the same cached build.
+    """
     fx = _fixed()
     rng = np.random.default_rng(seed)
     pool: list[Any] = []
@@ -115,9 +120,9 @@ def type_pool(
     return list(dict.fromkeys(pool))
 
 
-# ------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Values
-# ------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 _SPECIALS = np.array(
     [
@@ -174,7 +179,7 @@ def _random_ints(rng: np.random.Generator, lo: int, hi: int, n: int) -> list[int
 
 
 def _ldexp_list(mantissas: Iterable[int], exponent: int) -> np.ndarray:
-    """``m * 2**exponent`` as doubles; exact while |m| < 2**53, else the nearest double (still a valid probe)."""
+    """``m * 2**exponent`` as doubles; exact while |m| < 2**53, else the nearest double (still a probe)."""
     out = []
     for m in mantissas:
         try:
@@ -185,9 +190,12 @@ def _ldexp_list(mantissas: Iterable[int], exponent: int) -> np.ndarray:
 
 
 def float_values(t: Any, rng: np.random.Generator, n: int) -> np.ndarray:
-    """About ``n`` doubles that probe type ``t``: exact ties and quarter points at t's LSB, range edges +-1 LSB and
-    +-1/2 LSB, the special values, values spread over t's range, log-uniform magnitudes over the whole double range,
-    and random bit patterns (NaN payloads included)."""
+    """About ``n`` doubles that probe type ``t``.
+
+    Always the special values and the range edges +-1 LSB and +-1/2 LSB; the rest is a random mix of exact
+    ties and quarter points at t's LSB, values spread over t's range, log-uniform magnitudes over the whole
+    double range and random bit patterns (NaN payloads included).
+    """
     f = t.frac_bits
     lo, hi = t.min_raw, t.max_raw
     share = max(1, n // 6 + 1)
@@ -220,8 +228,11 @@ def float_values(t: Any, rng: np.random.Generator, n: int) -> np.ndarray:
 def raw_values(
     t: Any, rng: np.random.Generator, n: int, *, tie_shift: int = 0, nonzero: bool = False
 ) -> np.ndarray:
-    """About ``n`` raw codes of ``t``: the edges (min, max, 0, +-1) and uniform codes; with ``tie_shift = s > 0``, a
-    quarter of them are exact ties ``k*2**s + 2**(s-1)`` for a cast that drops ``s`` fractional bits."""
+    """About ``n`` raw codes of ``t``: the edges (min, max, 0, +-1) and uniform codes.
+
+    With ``tie_shift = s > 0`` a quarter of them are exact ties ``k*2**s + 2**(s-1)`` for a cast that drops
+    ``s`` fractional bits.
+    """
     lo, hi = t.min_raw, t.max_raw
     edges = [v for v in (lo, lo + 1, hi, hi - 1, 0, 1, -1, 2, -2) if lo <= v <= hi]
     codes = edges + _random_ints(rng, lo, hi, max(0, n - len(edges)))
@@ -236,14 +247,14 @@ def raw_values(
     return np.array(codes, dtype=t.dtype)
 
 
-# ------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Checks
-# ------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Mismatch:
-    """One disagreement between fwparity.fixed and the compiled headers, with everything needed to reproduce it."""
+    """One disagreement between fwparity.fixed and the compiled headers, with what reproduces it."""
 
     operation: str  # C++ spelling: "ap_fixed<8,3,AP_RND> v = 0x1.8p-3"
     expected_raw: int  # what the headers computed
@@ -299,7 +310,11 @@ def _compare(
             family, dst, n, n, [], label, f"fwparity returned shape {actual.shape}, expected {expected.shape}"
         )
     if expected.dtype == object or actual.dtype == object:
-        bad = [i for i, (e, a) in enumerate(zip(expected.tolist(), actual.tolist())) if int(e) != int(a)]
+        bad = [
+            i
+            for i, (e, a) in enumerate(zip(expected.tolist(), actual.tolist(), strict=True))
+            if int(e) != int(a)
+        ]
     else:
         bad = np.flatnonzero(expected != actual).tolist()
     examples = [Mismatch(describe(i), int(expected[i]), int(actual[i])) for i in bad[:max_listed]]
@@ -386,9 +401,9 @@ def _cast_label(src: Any, dst: Any) -> str:
     return "widening"
 
 
-# ------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # The command
-# ------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -399,9 +414,11 @@ class _Plan:
 
 
 def selftest_plan(seed: int) -> _Plan:
-    """The types ``fwparity selftest --seed S`` compiles: every (Q, O) combination as a conversion target (signed
-    and unsigned), every combination as a cast target, and each operator into a few random targets. About 150
-    kernels, so a cold compile stays well under a minute on two cores."""
+    """The types ``fwparity selftest --seed S`` compiles.
+
+    Every (Q, O) combination as a conversion target (signed and unsigned) and as a cast target, casts to
+    ap_int/ap_uint, and each operator into a few random targets: about 135 kernels, ~30 CPU-seconds of g++.
+    """
     fx = _fixed()
     rng = np.random.default_rng([seed, 1])
     conversions = type_pool(seed, per_mode=2, int_widths=(8, 65))
@@ -463,8 +480,8 @@ def run_selftest(
     Parameters
     ----------
     hls_include
-        Directory holding ``ap_fixed.h`` (a Vitis install's ``include``); default: ``$XILINX_HLS/include`` or the
-        copy inside hls4ml.
+        Directory holding ``ap_fixed.h`` (a Vitis install's ``include``); default: ``$XILINX_HLS/include`` or
+        the copy inside hls4ml.
     samples
         (type, value) pairs per mode family.
     seed
@@ -553,7 +570,8 @@ def run_selftest(
     )
     if not failed:
         console.print(
-            f"[bold green]PASS[/]: fwparity.fixed matches the compiled ap_types headers on all {total:,} pairs"
+            "[bold green]PASS[/]: fwparity.fixed matches the compiled ap_types headers "
+            f"on all {total:,} pairs"
         )
         return 0
     console.print("[bold red]FAIL[/]: fwparity.fixed disagrees with the compiled headers; first mismatches:")
