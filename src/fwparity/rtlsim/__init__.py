@@ -8,7 +8,9 @@ Verilator batch harness that runs a whole batch per call, a loader for user RTL 
 from __future__ import annotations
 
 from ._design import DEFAULT_SIGNALS, PROTOCOLS, GeneratedRTL, PortMap, RtlDesign
+from ._backend import RtlBackend, design_for
 from ._library import library_dir, library_files, lint
+from ._manifest import load_rtl_manifest
 from ._wrap import wrap_module
 from .batch import HarnessBuild, build_harness, run_batch
 from .generate import SUPPORTED_KINDS, generate
@@ -20,6 +22,11 @@ __all__ = [
     "PortMap",
     "PROTOCOLS",
     "DEFAULT_SIGNALS",
+    # _backend
+    "RtlBackend",
+    "design_for",
+    # _manifest
+    "load_rtl_manifest",
     # _library
     "library_dir",
     "library_files",
@@ -35,6 +42,6 @@ __all__ = [
     "SUPPORTED_KINDS",
 ]
 
-for _obj in (RtlDesign, PortMap, library_dir, library_files, lint, wrap_module, HarnessBuild, build_harness, run_batch, generate):
+for _obj in (RtlBackend, design_for, load_rtl_manifest, RtlDesign, PortMap, library_dir, library_files, lint, wrap_module, HarnessBuild, build_harness, run_batch, generate):
     _obj.__module__ = __name__
 del _obj
