@@ -85,7 +85,10 @@ def test_overflows_counted_per_layer() -> None:
     assert emulate(_mlp(), np.array([[127, 127]]), count_overflows=False).overflows == {}
 
 
-def test_batches_larger_than_a_chunk_are_concatenated() -> None:
+def test_batches_larger_than_a_chunk_are_concatenated(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fwparity.layers import _emulate
+
+    monkeypatch.setattr(_emulate, "_BATCH_CHUNK", 4096)
     model = _mlp()
     rng = np.random.default_rng(0)
     x = rng.integers(-128, 128, size=(20000, 2))

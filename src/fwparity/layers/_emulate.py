@@ -76,14 +76,15 @@ class Emulation:
         return {name: exact_values(r, self.types[name]) for name, r in self.raw.items()}
 
 
-def _to_raw(name: str, x: Any, t: FixedType, shape: tuple[int, ...]) -> np.ndarray:
+def _checked(name: str, x: Any, t: FixedType, shape: tuple[int, ...]) -> np.ndarray:
+    # Validate one input (shape, dtype, raw range) without converting it, so emulate can convert per chunk.
     arr = np.asarray(x)
     if arr.shape[1:] != shape:
         raise InvalidArgument(
             f"Input {name!r} must have shape (N, {', '.join(map(str, shape))}), not {arr.shape}"
         )
     if arr.dtype.kind == "f":
-        return np.asarray(t.from_float(arr.astype(np.float64)))
+        return arr
     if arr.dtype.kind in "iub" or (
         arr.dtype == object and all(isinstance(v, (int, np.integer)) for v in arr.flat)
     ):
@@ -96,19 +97,30 @@ def _to_raw(name: str, x: Any, t: FixedType, shape: tuple[int, ...]) -> np.ndarr
                     f"Input {name!r} has raw code {bad} outside {t}, whose raw codes are "
                     f"[{t.min_raw}, {t.max_raw}]; pass floats to quantize values instead"
                 )
-        if t.width <= 63:
-            return arr.astype(np.int64)
-        out = np.empty(arr.shape, dtype=object)
-        out.reshape(-1)[:] = [int(v) for v in arr.reshape(-1)]
-        return out
+        return arr
     raise InvalidType(
         f"Input {name!r} must be a float array (values) or an integer array (raw codes), "
         f"not dtype={arr.dtype}"
     )
 
 
+def _to_raw(arr: np.ndarray, t: FixedType) -> np.ndarray:
+    if arr.dtype.kind == "f":
+        return np.asarray(t.from_float(arr.astype(np.float64, copy=False)))
+    if t.width <= 63:
+        return arr.astype(np.int64, copy=False)
+    out = np.empty(arr.shape, dtype=object)
+    out.reshape(-1)[:] = [int(v) for v in arr.reshape(-1)]
+    return out
+
+
 def prepare_inputs(model: Model, inputs: Any) -> dict[str, np.ndarray]:
     """Turn what a user passes to :func:`emulate` into ``{input name: raw (N, *shape)}``."""
+    tensors = {t.name: t for t in model.inputs}
+    return {name: _to_raw(arr, tensors[name].type) for name, arr in _checked_inputs(model, inputs).items()}
+
+
+def _checked_inputs(model: Model, inputs: Any) -> dict[str, np.ndarray]:
     tensors = {t.name: t for t in model.inputs}
     if isinstance(inputs, Mapping):
         unknown = sorted(set(inputs) - set(tensors))
@@ -132,7 +144,7 @@ def prepare_inputs(model: Model, inputs: Any) -> dict[str, np.ndarray]:
                 "pass a dict of arrays by input name"
             )
         given = {next(iter(tensors)): inputs}
-    out = {name: _to_raw(name, given[name], tensors[name].type, tensors[name].shape) for name in tensors}
+    out = {name: _checked(name, given[name], tensors[name].type, tensors[name].shape) for name in tensors}
     sizes = {v.shape[0] for v in out.values()}
     if len(sizes) > 1:
         raise InvalidArgument(f"inputs have different batch sizes: {sorted(sizes)}")
@@ -170,14 +182,15 @@ def emulate(model: Model, inputs: Any, *, trace: bool = False, count_overflows: 
     ([[16, 0]], [[0.5, 0.0]])
     """
     t0 = time.perf_counter()
-    raw_inputs = prepare_inputs(model, inputs)
-    n = next(iter(raw_inputs.values())).shape[0] if raw_inputs else 0
+    checked = _checked_inputs(model, inputs)
+    in_types = {t.name: t.type for t in model.inputs}
+    n = next(iter(checked.values())).shape[0] if checked else 0
     overflows: dict[str, int] = {layer.name: 0 for layer in model.layers} if count_overflows else {}
     pieces: list[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]] = []
     types: dict[str, FixedType] = {}
     # Whole-model passes over batch chunks keep every layer's intermediates in cache and bound peak memory.
     for start in range(0, max(n, 1), _BATCH_CHUNK):
-        chunk = {k: v[start : start + _BATCH_CHUNK] for k, v in raw_inputs.items()}
+        chunk = {k: _to_raw(v[start : start + _BATCH_CHUNK], in_types[k]) for k, v in checked.items()}
         outs, tr, types = _run(model, chunk, trace, overflows if count_overflows else None)
         pieces.append((outs, tr))
     raw = {name: _cat([p[0][name] for p in pieces]) for name in model.outputs}
@@ -195,7 +208,7 @@ def emulate(model: Model, inputs: Any, *, trace: bool = False, count_overflows: 
 
 
 #: Events per whole-model pass (see emulate).
-_BATCH_CHUNK = 8192
+_BATCH_CHUNK = 32768
 
 
 def _cat(parts: list[np.ndarray]) -> np.ndarray:
