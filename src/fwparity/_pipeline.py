@@ -113,6 +113,10 @@ def _from_arrays(model: Any, arrays: Mapping[str, np.ndarray], source: str, seed
 
     arrays = {k: np.asarray(v) for k, v in arrays.items()}
     n = int(next(iter(arrays.values())).shape[0]) if arrays else 0
+    try:  # shapes and names checked now, before any backend starts
+        quantize_inputs(model, {k: v[:0] for k, v in arrays.items()})
+    except InvalidArgument as exc:
+        raise FormatError(f"{source}: {exc}") from None
     src = InputSource(count=n, source=source, seed=seed, chunks=lambda size: iter(()))
 
     def chunks(size: int) -> Iterator[dict[str, np.ndarray]]:
@@ -148,6 +152,17 @@ def _hdf5_source(model: Any, path: Path) -> InputSource:
     n = lengths.pop() if len(lengths) == 1 else -1
     if n < 0:
         raise FormatError(f"{path}: the inputs/ datasets differ in length")
+    # Check shapes and types against the model now, from the metadata, before any backend starts.
+    empty = {}
+    for row in rows:
+        if row["dataset"].startswith("inputs/"):
+            name = row["dataset"].split("/", 1)[1]
+            kind = np.float64 if str(row["type"]).endswith("(physics values)") else np.int64
+            empty[name] = (np.zeros((0, *row["shape"][1:]), dtype=kind), types[name])
+    try:
+        resolve_inputs(empty, model, source=os.fspath(path))
+    except FormatError as exc:  # the check ran on zero rows; report the file's real length
+        raise FormatError(str(exc).replace("has shape (0,", f"has shape ({n},", 1)) from None
     seed = root.get("seed")
     src = InputSource(count=int(n), source=path.name, seed=seed if isinstance(seed, int) else None,
                       chunks=lambda size: iter(()))
