@@ -243,6 +243,11 @@ def build_keras_model(
                 "global_avgpool2d": L.GlobalAveragePooling2D,
             }[kind]
             layer = cls(name=name)
+        elif kind == "zeropad1d":
+            layer = L.ZeroPadding1D(padding=tuple(d.get("padding", (1, 1))), name=name)
+        elif kind == "zeropad2d":
+            pads = tuple(tuple(p) for p in d.get("padding", ((1, 1), (1, 1))))
+            layer = L.ZeroPadding2D(padding=pads, name=name)
         elif kind == "flatten":
             layer = L.Flatten(name=name)
         elif kind == "reshape":

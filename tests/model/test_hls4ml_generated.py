@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from fwparity.errors import UnsupportedLayer
 from fwparity.fixed import FixedType
 from fwparity.model import Layer, Model, load_model
 from tests.hls4ml_gen import GeneratedProject, jet_tagger_spec, keras_weights, make_project
@@ -281,3 +282,93 @@ def test_resource_strategy_and_reuse_factor_are_recorded(tmp_path_factory) -> No
     m = load_model(project.dir)
     assert m.layer("dense1").options == {"n_in": 4, "n_out": 6, "strategy": "resource", "reuse_factor": 2}
     assert m.layer("dense3").options == {"n_in": 6, "n_out": 3, "strategy": "resource", "reuse_factor": 1}
+
+
+ZEROPAD_CASES = {
+    "zeropad1d-conv1d": dict(
+        spec=[
+            {"kind": "zeropad1d", "padding": (2, 1)},
+            {"kind": "conv1d", "filters": 2, "kernel_size": 3},
+            ("relu",),
+        ],
+        input_shape=(6, 2),
+    ),
+    # the conv's own "same" pads add to the explicit padding's
+    "zeropad2d-conv2d": dict(
+        spec=[
+            {"kind": "zeropad2d", "padding": ((1, 0), (0, 2))},
+            {"kind": "conv2d", "filters": 2, "kernel_size": 2, "padding": "same"},
+        ],
+        input_shape=(4, 4, 2),
+    ),
+}
+
+
+@pytest.mark.requires_hls4ml
+@pytest.mark.parametrize("name", list(ZEROPAD_CASES))
+def test_zero_padding_folded_into_the_conv_is_bit_exact(tmp_path_factory, name: str) -> None:
+    """hls4ml writes Keras ZeroPadding as nnet::zeropad*_cl; the importer folds it into the conv's pads, and
+    the reference on that Model matches hls4ml's csim on the conv output, bit for bit."""
+    import fwparity
+
+    kw = dict(ZEROPAD_CASES[name])
+    project = make_project(tmp_path_factory, kw.pop("spec"), seed=8, **kw)
+    model = load_model(project.dir)
+    assert [layer.kind for layer in model.layers if layer.kind not in ("relu", "linear")] == [
+        name.split("-")[-1]
+    ]
+    conv = model.layers[-1] if model.layers[-1].kind.startswith("conv") else model.layers[-2]
+    if name == "zeropad2d-conv2d":
+        assert conv.inputs == ["input_1"]
+        assert [conv.options[k] for k in ("pad_top", "pad_bottom", "pad_left", "pad_right")] == [1, 1, 0, 3]
+    in_shape = model.inputs[0].shape
+    x = np.random.default_rng(3).normal(0.0, 3.0, size=(300, *in_shape))
+    outputs, trace = project.trace(x)
+    emulated = fwparity.emulate(model, x, trace=True)
+    want = conv.types["result"].from_float(trace[conv.name].reshape(300, *conv.shape))
+    assert np.array_equal(emulated.trace[conv.name], want)
+    for out_name, values in outputs.items():
+        t = model.output_types[out_name]
+        assert np.array_equal(emulated.raw[out_name], t.from_float(values))
+
+
+def test_zero_padding_with_a_cast_keeps_the_cast(tmp_path_factory, tmp_path: Path) -> None:
+    """hls4ml 1.3.0 always gives ZeroPadding its input's type (a result precision in the config is ignored),
+    so the cast path is checked on a copy of a generated project whose padding type was edited by hand."""
+    import shutil
+
+    kw = dict(ZEROPAD_CASES["zeropad2d-conv2d"])
+    project = make_project(tmp_path_factory, kw.pop("spec"), seed=8, compile=False, **kw)
+    copy = tmp_path / "prj"
+    shutil.copytree(project.dir, copy)
+    defines = copy / "firmware" / "defines.h"
+    text = defines.read_text()
+    assert "typedef ap_fixed<16,6> layer2_t;" in text
+    defines.write_text(
+        text.replace("typedef ap_fixed<16,6> layer2_t;", "typedef ap_fixed<9,3,AP_RND,AP_SAT> layer2_t;")
+    )
+    model = load_model(copy)
+    cast, conv = model.layers
+    assert (cast.name, cast.kind, cast.inputs, cast.shape) == (
+        "zeropad2d1_cast",
+        "linear",
+        ["input_1"],
+        (4, 4, 2),
+    )
+    assert str(cast.types["result"]) == "ap_fixed<9,3,AP_RND,AP_SAT>"
+    assert conv.inputs == ["zeropad2d1_cast"]
+
+
+def test_zero_padding_before_pooling_is_unsupported(tmp_path_factory) -> None:
+    project = make_project(
+        tmp_path_factory,
+        [{"kind": "zeropad1d", "padding": (1, 1)}, ("maxpool1d", 2)],
+        input_shape=(6, 2),
+        compile=False,
+    )
+    with pytest.raises(UnsupportedLayer) as info:
+        load_model(project.dir)
+    assert str(info.value) == (
+        "Layer 'zeropad1d1': nnet::zeropad1d_cl is supported only when a single conv1d reads it; call: "
+        "nnet::zeropad1d_cl<input_t, layer2_t, config2>(input_1, layer2_out); // zeropad1d1"
+    )

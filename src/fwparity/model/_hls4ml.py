@@ -459,6 +459,7 @@ def _build(ctx: _Ctx, fn: _cpp.Function, stmts: list[Any]) -> Model:
             if not v.tensor:
                 raise FormatError(f"{where_fn}: output parameter {pname!r} is never written")
             outputs.append(v.tensor)
+    layers = _fold_zeropads(layers, inputs, outputs)
     model = Model(fn.name, inputs, layers, outputs)
     try:
         model.validate()
@@ -482,6 +483,62 @@ def _tensor_type(layers: list[Layer], inputs: list[Tensor], name: str) -> Any:
         if layer.name == name:
             return layer.types["result"]
     raise FormatError(f"unknown tensor {name!r}")  # pragma: no cover - internal consistency
+
+
+def _tensor_shape(layers: list[Layer], inputs: list[Tensor], name: str) -> tuple[int, ...]:
+    for t in inputs:
+        if t.name == name:
+            return t.shape
+    for layer in layers:
+        if layer.name == name:
+            return layer.shape
+    raise FormatError(f"unknown tensor {name!r}")  # pragma: no cover - internal consistency
+
+
+def _fold_zeropads(layers: list[Layer], inputs: list[Tensor], outputs: list[str]) -> list[Layer]:
+    """Fold each ``nnet::zeropad*_cl`` into the one convolution that reads it (its pads add to the conv's).
+
+    If the padding's result type differs from its input type, the cast is kept as a ``linear`` layer named
+    ``<pad>_cast`` (casting then padding with zeros equals padding then casting). Padding that feeds anything
+    else (pooling pads with the most negative value, not zero) or is an output is not modelled.
+    """
+    out: list[Layer] = []
+    by_name = {layer.name: layer for layer in layers}
+    for layer in layers:
+        if layer.kind != "zeropad":
+            out.append(layer)
+            continue
+        consumers = [c for c in layers if layer.name in c.inputs]
+        func, call = layer.options["func"], layer.options["call"]
+        target = "conv1d" if func == "zeropad1d_cl" else "conv2d"
+        if layer.name in outputs or len(consumers) != 1 or consumers[0].kind != target:
+            raise UnsupportedLayer(
+                f"Layer {layer.name!r}: nnet::{func} is supported only when a single {target} reads it; "
+                f"call: {call}"
+            )
+        conv = consumers[0]
+        src = layer.inputs[0]
+        src_type = (
+            by_name[src].types["result"] if src in by_name else next(t.type for t in inputs if t.name == src)
+        )
+        if src_type != layer.types["result"]:
+            cast = Layer(
+                f"{layer.name}_cast",
+                "linear",
+                [src],
+                tuple(layer.options["in_shape"]),
+                {"result": layer.types["result"]},
+            )
+            out.append(cast)
+            src = cast.name
+        conv.inputs = [src if i == layer.name else i for i in conv.inputs]
+        for key in ("pad_top", "pad_bottom", "pad_left", "pad_right"):
+            if key in layer.options:
+                conv.options[key] = int(conv.options.get(key, 0)) + int(layer.options[key])
+        pads = [v for k, v in conv.options.items() if k.startswith("pad_")]
+        conv.options["padding"] = "same" if any(pads) else "valid"
+        conv.options["in_shape"] = list(layer.options["in_shape"])
+    return out
 
 
 def _input_shape_hint(ctx: _Ctx, call: _cpp.Call, where: str) -> tuple[int, ...] | None:
@@ -803,6 +860,27 @@ def _map_call(
             raise unsupported(f"axis {axis!r}")
         # Keras convention, as in the C++ struct: 0 is the batch axis, negative counts from the end
         return Layer(name, "concatenate", in_tensors, shape, {"result": res_type()}, {}, {"axis": axis})
+
+    if fname in ("zeropad1d_cl", "zeropad2d_cl"):
+        # Folded into the following convolution by _fold_zeropads (the Model has no padding kind): zero
+        # padding then a conv equals the conv with larger pads, and zeros survive any cast to the result type.
+        s = cfg()
+        iv = lambda k: ctx.int_value(s, k, where)  # noqa: E731
+        keys = (
+            ("pad_left", "pad_right")
+            if fname == "zeropad1d_cl"
+            else ("pad_top", "pad_bottom", "pad_left", "pad_right")
+        )
+        in_shape = _tensor_shape(layers, inputs, in_tensors[0])
+        return Layer(
+            name,
+            "zeropad",
+            in_tensors,
+            shape,
+            {"result": res_type()},
+            {},
+            {**{k: iv(k) for k in keys}, "call": call.line, "func": fname, "in_shape": list(in_shape)},
+        )
 
     raise unsupported()
 
