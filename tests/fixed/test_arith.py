@@ -240,6 +240,82 @@ def test_comparisons(op: object, a: list[int], at: str, b: list[int], bt: str, e
     assert op(a, at, b, bt).tolist() == expected  # type: ignore[operator]
 
 
+# Pinned from g++ (hls4ml 1.3.0 ap_types): a<b, a<=b, a>b, a>=b, a==b, a!=b where C++ is not the exact
+# comparison (even inconsistent: equal and greater at once), next to what the exact comparison gives.
+HEADER_COMPARE = [
+    pytest.param(0, "ap_uint<110>", -64, "ap_fixed<7,-1>", "110001", "001101", id="wide-unsigned-vs-signed"),
+    pytest.param(
+        -1,
+        "ap_fixed<1,-1,AP_TRN,AP_SAT_SYM>",
+        0,
+        "ap_ufixed<57,45,AP_TRN,AP_SAT_SYM>",
+        "001101",
+        "110001",
+        id="signed-lhs-unsigned-wider",
+    ),
+    pytest.param(
+        -302231454903657293676544,
+        "ap_fixed<79,5>",
+        0,
+        "ap_ufixed<116,92>",
+        "001101",
+        "110001",
+        id="multiword-lhs",
+    ),
+    pytest.param(
+        0,
+        "ap_ufixed<69,38>",
+        -524288,
+        "ap_fixed<20,9,AP_TRN,AP_SAT_SYM>",
+        "110001",
+        "001101",
+        id="unsigned-lhs-wider",
+    ),
+    pytest.param(-1, "ap_fixed<40,40>", 1, "ap_uint<40>", "001101", "110001", id="fixed-vs-uint"),
+    pytest.param(
+        -128,
+        "ap_fixed<8,4>",
+        -32,
+        "ap_fixed<6,4,AP_TRN,AP_SAT_SYM>",
+        "110001",
+        "010110",
+        id="sat-sym-right-operand-aligned",
+    ),
+    pytest.param(
+        -1, "ap_fixed<64,64>", 2**64 - 1, "ap_ufixed<64,64>", "001110", "110001", id="equal-modulo-2-64"
+    ),
+    pytest.param(
+        -1, "ap_fixed<80,80>", 2**80 - 1, "ap_ufixed<80,80>", "001110", "110001", id="equal-modulo-2-80"
+    ),
+]
+
+
+@pytest.mark.parametrize(("a", "at", "b", "bt", "headers", "exact"), HEADER_COMPARE)
+def test_comparisons_like_the_headers(a: int, at: str, b: int, bt: str, headers: str, exact: str) -> None:
+    ops = (lt, le, gt, ge, eq, ne)
+    t_a, t_b = FixedType.parse(at), FixedType.parse(bt)
+    ra, rb = np.array([a], dtype=t_a.dtype), np.array([b], dtype=t_b.dtype)
+    assert "".join(str(int(op(ra, t_a, rb, t_b)[0])) for op in ops) == headers
+    assert "".join(str(int(op(ra, t_a, rb, t_b, exact=True)[0])) for op in ops) == exact
+
+
+def test_comparisons_agree_with_exact_in_the_ordinary_cases() -> None:
+    rng = np.random.default_rng(5)
+    pairs = [
+        ("ap_fixed<16,6>", "ap_fixed<12,3>"),
+        ("ap_fixed<20,4>", "ap_ufixed<10,2>"),
+        ("ap_fixed<70,30>", "ap_fixed<40,10>"),
+        ("ap_ufixed<12,12>", "ap_ufixed<50,20>"),
+    ]
+    for at, bt in pairs:
+        t_a, t_b = FixedType.parse(at), FixedType.parse(bt)
+        a = [t_a.min_raw + int(v) % (t_a.max_raw - t_a.min_raw + 1) for v in rng.integers(0, 2**62, 300)]
+        b = [t_b.min_raw + int(v) % (t_b.max_raw - t_b.min_raw + 1) for v in rng.integers(0, 2**62, 300)]
+        ra, rb = np.array(a, dtype=t_a.dtype), np.array(b, dtype=t_b.dtype)
+        for op in (lt, le, gt, ge, eq, ne):
+            assert op(ra, t_a, rb, t_b).tolist() == op(ra, t_a, rb, t_b, exact=True).tolist(), (at, bt)
+
+
 # -- invalid calls
 # ----------------------------------------------------------------------------------------------------
 INVALID = [

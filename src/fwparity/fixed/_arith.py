@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import InvalidArgument
 from ._quantize import _as_raw, _to_signed
-from ._type import FixedType
+from ._type import FixedType, Overflow
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -310,46 +310,126 @@ def shr(raw: ArrayLike, t: FixedType | str, n: int) -> np.ndarray:
     return _shift(raw, FixedType.parse(t), -_check_shift(n))
 
 
+def _c_operands(a_t: FixedType, b_t: FixedType) -> tuple[int, int, int, int]:
+    """Shifts and widths of the two ap_private words ``OP_CMP_AF`` compares (the coarser LSB is aligned)."""
+    f1, f2 = a_t.frac_bits, b_t.frac_bits
+    if f1 > f2:  # op2 becomes ap_fixed_base<W2 + F - F2, I2> (with op2's own modes)
+        return 0, a_t.width, f1 - f2, max(b_t.width + f1 - f2, 1)
+    if f1 < f2:  # *this becomes ap_fixed_base<W + F2 - F + 1, I + 1>
+        return f2 - f1, max(a_t.width + f2 - f1 + 1, 1), 0, b_t.width
+    return 0, a_t.width, 0, b_t.width
+
+
 def _compare(
-    op: Any, a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str
+    name: str,
+    a_raw: ArrayLike,
+    a_t: FixedType | str,
+    b_raw: ArrayLike,
+    b_t: FixedType | str,
+    exact: bool,
 ) -> np.ndarray:
-    a, b = _aligned(a_raw, FixedType.parse(a_t), b_raw, FixedType.parse(b_t))
-    return np.asarray(op(a, b), dtype=bool)
+    a_t, b_t = FixedType.parse(a_t), FixedType.parse(b_t)
+    shift_a, wa, shift_b, wb = _c_operands(a_t, b_t)
+    a, b = _operands(a_raw, b_raw, max(wa, wb) + 1 > 63)
+    a = a << shift_a if shift_a else a
+    b = b << shift_b if shift_b else b
+    exact_ops = {
+        "lt": np.less,
+        "le": np.less_equal,
+        "gt": np.greater,
+        "ge": np.greater_equal,
+        "eq": np.equal,
+        "ne": np.not_equal,
+    }
+    if exact:
+        return np.asarray(exact_ops[name](a, b), dtype=bool)
+    if shift_b and b_t.overflow is Overflow.SAT_SYM and b_t.signed and wb > 1:
+        # Aligning op2 is a conversion with op2's modes, and AP_SAT_SYM moves an in-range minimum up one LSB.
+        b = np.where(b == -(1 << (wb - 1)), b + 1, b)
+    if name in ("eq", "ne"):
+        # ap_private ==: each word extended by its own signedness, then compared as unsigned. One-word values
+        # are held sign-extended to 64 bits, so they are equal modulo 2**64 (ap_fixed<40,40> -1 is not
+        # ap_uint<40> 2**40-1); wider ones modulo 2**max(W, W2). Checked against g++.
+        bits = max(wa, wb, 64)
+        a_mod, b_mod = (a, b) if bits == 64 and a.dtype != object else _mod2(a, b, bits)
+        same = np.asarray(a_mod == b_mod, dtype=bool)
+        return same if name == "eq" else ~same
+    # ap_private < and >: a signed/unsigned pair is compared as unsigned (like C) unless both words are
+    # narrower than 32 bits or the signed one is the wider.
+    unsigned = a_t.signed != b_t.signed and not (wa < 32 and wb < 32)
+    unsigned = unsigned and (wb >= wa if a_t.signed else wa >= wb)
+    if unsigned:
+        a, b = _mod2(a, b, max(wa, wb) + 1)
+    if name in ("lt", "ge"):
+        less = np.asarray(np.less(a, b), dtype=bool)
+        return less if name == "lt" else ~less
+    greater = np.asarray(np.greater(a, b), dtype=bool)
+    return greater if name == "gt" else ~greater
 
 
-def lt(a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str) -> np.ndarray:
-    """Exact ``a < b`` between two fixed-point values (the LSBs are aligned first).
+def _mod2(a: np.ndarray, b: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Both words reduced modulo 2**bits (their unsigned reading), exactly."""
+    if bits > 62:
+        a, b = a.astype(object), b.astype(object)
+    mask = (1 << bits) - 1
+    return a & mask, b & mask
+
+
+def lt(
+    a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str, *, exact: bool = False
+) -> np.ndarray:
+    """``a < b`` between two fixed-point values (the LSBs are aligned first).
+
+    By default this is what C++ computes for ``a < b`` (likewise for the other comparisons): exact, except
+    in two corners of the headers that ``exact=True`` leaves out. A signed and an unsigned operand are
+    compared as unsigned (like C) when the two words, after aligning the LSBs, are not both narrower than 32
+    bits and the unsigned one is at least as wide; and aligning an ``AP_SAT_SYM`` right operand to a finer LSB
+    moves its most negative code up one LSB.
 
     >>> lt([1], "ap_fixed<8,4>", [1], "ap_fixed<8,2>").tolist()  # 1/16 < 1/64 is False
     [False]
+    >>> lt([-1], "ap_fixed<40,40>", [1], "ap_uint<40>").tolist()  # C++ compares these as unsigned
+    [False]
+    >>> lt([-1], "ap_fixed<40,40>", [1], "ap_uint<40>", exact=True).tolist()
+    [True]
     """
-    return _compare(np.less, a_raw, a_t, b_raw, b_t)
+    return _compare("lt", a_raw, a_t, b_raw, b_t, exact)
 
 
-def le(a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str) -> np.ndarray:
-    """Exact ``a <= b``."""
-    return _compare(np.less_equal, a_raw, a_t, b_raw, b_t)
+def le(
+    a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str, *, exact: bool = False
+) -> np.ndarray:
+    """``a <= b``, see :func:`lt`."""
+    return _compare("le", a_raw, a_t, b_raw, b_t, exact)
 
 
-def gt(a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str) -> np.ndarray:
-    """Exact ``a > b``."""
-    return _compare(np.greater, a_raw, a_t, b_raw, b_t)
+def gt(
+    a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str, *, exact: bool = False
+) -> np.ndarray:
+    """``a > b``, see :func:`lt`."""
+    return _compare("gt", a_raw, a_t, b_raw, b_t, exact)
 
 
-def ge(a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str) -> np.ndarray:
-    """Exact ``a >= b``."""
-    return _compare(np.greater_equal, a_raw, a_t, b_raw, b_t)
+def ge(
+    a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str, *, exact: bool = False
+) -> np.ndarray:
+    """``a >= b``, see :func:`lt`."""
+    return _compare("ge", a_raw, a_t, b_raw, b_t, exact)
 
 
-def eq(a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str) -> np.ndarray:
-    """Exact ``a == b`` (values, not bits: ``ap_fixed<8,4>`` 16 equals ``ap_fixed<8,2>`` 64).
+def eq(
+    a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str, *, exact: bool = False
+) -> np.ndarray:
+    """``a == b`` on values, not bits: ``ap_fixed<8,4>`` 16 equals ``ap_fixed<8,2>`` 64; see :func:`lt`.
 
     >>> eq([16], "ap_fixed<8,4>", [64], "ap_fixed<8,2>").tolist()
     [True]
     """
-    return _compare(np.equal, a_raw, a_t, b_raw, b_t)
+    return _compare("eq", a_raw, a_t, b_raw, b_t, exact)
 
 
-def ne(a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str) -> np.ndarray:
-    """Exact ``a != b``."""
-    return _compare(np.not_equal, a_raw, a_t, b_raw, b_t)
+def ne(
+    a_raw: ArrayLike, a_t: FixedType | str, b_raw: ArrayLike, b_t: FixedType | str, *, exact: bool = False
+) -> np.ndarray:
+    """``a != b``, see :func:`lt`."""
+    return _compare("ne", a_raw, a_t, b_raw, b_t, exact)

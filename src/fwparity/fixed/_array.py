@@ -182,7 +182,7 @@ class FixedArray:
         o = self._operand(other, floats=True)
         if o is None:
             return NotImplemented
-        return op(self._raw, self._fmt, o[0], o[1])
+        return op(self._raw, self._fmt, o[0], o[1], exact=True)
 
     def __eq__(self, other: object) -> Any:  # type: ignore[override]
         return self._cmp(other, _arith.eq)
