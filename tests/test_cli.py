@@ -383,9 +383,11 @@ BAD_INPUTS = [
                  id="no-vectors"),
     pytest.param(["validate", "{model}", "--random", "0"], None, r"--random must be a positive integer, not 0",
                  id="random-zero"),
-    pytest.param(["validate", "{model}", "--random", "5", "--chunk-size", "0", "--against", "reference,rtl",
-                  "--rtl", "{d}/none.toml"], None,
+    pytest.param(["validate", "{model}", "--random", "5", "--against", "reference,rtl", "--rtl", "{d}/none.toml"],
+                 None,
                  r"--rtl '.*none\.toml' is neither 'auto' nor an existing manifest file", id="missing-rtl-manifest"),
+    pytest.param(["validate", "{model}", "--random", "5", "--chunk-size", "0"], None,
+                 r"--chunk-size must be a positive integer, not 0", id="chunk-size-zero"),
     pytest.param(["validate", "{model}", "--random", "5", "--tolerance-lsb", "-1"], None,
                  r"--tolerance-lsb must be at least 0, not -1", id="negative-tolerance"),
     pytest.param(["validate", "{model}", "--vectors", "{pattern}", "--board-capture", "{pattern}"], None,
@@ -396,7 +398,7 @@ BAD_INPUTS = [
     pytest.param(["emulate", "{model}", "{vectors}", "-o", "{vectors}"], None,
                  r"is the input file; write to another file", id="emulate-onto-input"),
     pytest.param(["emulate", "{model}", "{d}/nope.h5", "-o", "{d}/o.h5"], None,
-                 r"--vectors '.*nope\.h5' does not exist", id="emulate-missing-input"),
+                 r"INPUT '.*nope\.h5' does not exist", id="emulate-missing-input"),
 ]
 
 

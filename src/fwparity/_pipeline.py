@@ -226,6 +226,7 @@ def open_inputs(
     random: int | None = None,
     seed: int = 0,
     link_map: str | os.PathLike[str] | None = None,
+    option: str = "--vectors",
 ) -> InputSource:
     """The input vectors of a run: a vector file (HDF5, hls4ml .dat, EMP/APx with a link map) or random ones.
 
@@ -245,7 +246,7 @@ def open_inputs(
         raise InvalidArgument("no input vectors: pass --vectors FILE or --random N")
     path = Path(vectors)
     if not path.is_file():
-        raise InvalidArgument(f"--vectors {os.fspath(vectors)!r} does not exist")
+        raise InvalidArgument(f"{option} {os.fspath(vectors)!r} does not exist")
     fmt = detect_format(path)
     if fmt == "hdf5":
         return _hdf5_source(model, path)
@@ -256,7 +257,7 @@ def open_inputs(
     # A pattern file: frames, which only a link map turns into tensors.
     if link_map is None:
         raise InvalidArgument(
-            f"--vectors {os.fspath(vectors)!r} is an {fmt} pattern file; pass --link-map MAP to say where the "
+            f"{option} {os.fspath(vectors)!r} is an {fmt} pattern file; pass --link-map MAP to say where the "
             "model inputs sit in its frames"
         )
     from .vectors import load_link_map
@@ -567,7 +568,7 @@ def emulate_file(
         raise InvalidArgument(f"-o {os.fspath(output_path)!r}: directory {str(out.parent)!r} does not exist")
     if Path(input_path).resolve() == out.resolve():
         raise InvalidArgument(f"-o {os.fspath(output_path)!r} is the input file; write to another file")
-    source = open_inputs(model, vectors=input_path, link_map=link_map)
+    source = open_inputs(model, vectors=input_path, link_map=link_map, option="INPUT")
     reference = get_backend("reference", count_overflows=False)
     input_types = {t.name: t.type for t in model.inputs}
     done = 0

@@ -91,6 +91,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     )
 
     check_positive(args.max_listed, "--max-listed")
+    check_positive(args.chunk_size, "--chunk-size")
     if args.tolerance_lsb is not None and args.tolerance_lsb < 0:
         raise InvalidArgument(f"--tolerance-lsb must be at least 0, not {args.tolerance_lsb!r}")
     with _os_errors("validate"):
