@@ -11,7 +11,7 @@ RUN = env PATH="$(abspath $(BIN)):$(VERILATOR_BIN):$$PATH" -u VERILATOR_ROOT
 
 PYTEST_ARGS ?=
 
-.PHONY: install demo test bench lint clean
+.PHONY: install demo selftest test bench lint clean
 
 install: $(STAMP)
 
@@ -25,7 +25,12 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install -q -e ".[all]"
 	touch $(STAMP)
 
+# The bundled jet-tagging MLP validated reference vs csim vs RTL; reports in ./fwparity-demo/ (docs/demo.md).
 demo: $(STAMP)
+	$(RUN) $(BIN)/fwparity demo
+
+# fwparity.fixed against the ap_fixed headers compiled by g++ (docs/selftest.md).
+selftest: $(STAMP)
 	$(RUN) $(BIN)/fwparity selftest
 
 test: $(STAMP)
