@@ -128,21 +128,31 @@ KNOWN_CONVERSIONS = [
 ]
 
 
+WIDE = FixedType.parse("ap_fixed<130,64>")
+NARROW = FixedType.parse("ap_fixed<8,4>")
+QUOTIENT = FixedType.parse("ap_fixed<13,9>")
+
+
+@pytest.fixture(scope="module")
+def known_oracle() -> Oracle:
+    """One build for all the pinned facts (each separate build would parse the headers again)."""
+    return build_oracle(
+        conversions=[FixedType.parse(p.values[0]) for p in KNOWN_CONVERSIONS],
+        casts=[(WIDE, WIDE)],
+        binops=[("/", NARROW, NARROW, QUOTIENT), ("*", WIDE, WIDE, WIDE)],
+    )
+
+
 @pytest.mark.parametrize(("spelling", "values", "expected"), KNOWN_CONVERSIONS)
 def test_oracle_reproduces_known_header_behaviour(
-    spelling: str, values: list[float], expected: list[int]
+    known_oracle: Oracle, spelling: str, values: list[float], expected: list[int]
 ) -> None:
     t = FixedType.parse(spelling)
-    assert build_oracle(conversions=[t]).from_float(t, values).tolist() == expected
+    assert known_oracle.from_float(t, values).tolist() == expected
 
 
-def test_oracle_wide_cast_and_arithmetic() -> None:
-    wide = FixedType.parse("ap_fixed<130,64>")
-    narrow = FixedType.parse("ap_fixed<8,4>")
-    quotient = FixedType.parse("ap_fixed<13,9>")
-    oracle = build_oracle(
-        casts=[(wide, wide)], binops=[("/", narrow, narrow, quotient), ("*", wide, wide, wide)]
-    )
+def test_oracle_wide_cast_and_arithmetic(known_oracle: Oracle) -> None:
+    oracle, wide, narrow, quotient = known_oracle, WIDE, NARROW, QUOTIENT
     raw = np.array([-(2**129), 2**129 - 1, 0, -1, 123456789 << 70], dtype=object)
     assert oracle.cast(raw, wide, wide).tolist() == raw.tolist()  # identity through three words each way
     # 1.0 / 3.0 in <8,4> is exact in <13,9>: trunc((16 << 4) / 48) = 5

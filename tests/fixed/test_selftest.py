@@ -79,6 +79,13 @@ def test_missing_compiler_is_a_tool_error(
     )
 
 
-def test_samples_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["selftest", "--samples", "0"]) == 2
-    assert capsys.readouterr().err == "fwparity selftest: samples=0 must be at least 1\n"
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(["--samples", "0"], "samples=0 must be at least 1", id="samples"),
+        pytest.param(["--seed", "-1"], "seed=-1 must be a non-negative integer", id="seed"),
+    ],
+)
+def test_invalid_arguments(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+    assert cli.main(["selftest", *argv]) == 2
+    assert capsys.readouterr().err == f"fwparity selftest: {message}\n"

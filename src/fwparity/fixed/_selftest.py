@@ -499,13 +499,15 @@ def run_selftest(
     ToolNotFound
         No g++ or no ``ap_fixed.h`` (the CLI turns this into exit code 2).
     InvalidArgument
-        ``samples`` < 1.
+        ``samples`` < 1 or ``seed`` < 0.
     """
     from rich.console import Console
     from rich.table import Table
 
     if samples < 1:
         raise InvalidArgument(f"samples={samples!r} must be at least 1")
+    if seed < 0:
+        raise InvalidArgument(f"seed={seed!r} must be a non-negative integer")
     fx = _fixed()
     console = console or Console(highlight=False)
     started = time.perf_counter()
