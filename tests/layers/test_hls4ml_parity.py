@@ -232,11 +232,13 @@ MODELS: dict[str, tuple[Any, dict[str, Any]]] = {
                 "name": "conv_s2",
                 "inputs": ["input_1"],
             },
+            {"kind": "flatten", "name": "flat", "inputs": ["avgpool_same"]},
+            {"kind": "dense", "units": 4, "name": "fc_flat"},
         ],
         dict(
             input_shape=(8, 8, 2),
             default_precision="ap_fixed<12,4>",
-            outputs=["gavg", "gmax", "conv_s2"],
+            outputs=["gavg", "gmax", "conv_s2", "fc_flat"],
             precisions={
                 "conv_same": {"accum": "ap_fixed<16,6>", "result": "ap_fixed<10,4,AP_RND,AP_SAT>"},
                 "conv_valid": {"accum": "ap_fixed<10,3,AP_RND,AP_SAT>", "result": "ap_fixed<10,3>"},
