@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -259,6 +260,21 @@ def test_cached_build_generic(cache: Path) -> None:
     # Parts are length-prefixed: a different split of the same bytes is a different key.
     third = _build.cached_build(["ke", "y\x00bytes"], build, tag="gen", product="out.txt")
     assert third != first and len(calls) == 2
+
+
+def test_leftover_of_a_killed_build_is_removed(cache: Path) -> None:
+    def build(tmp: Path) -> None:
+        (tmp / "out.txt").write_text("made")
+
+    entry = _build.cached_build(["stale"], build, tag="gen", product="out.txt").parent
+    # Unpublish the entry and leave the temporary directory a killed build of this key would leave.
+    shutil.rmtree(entry)
+    leftover = cache / f".tmp-{entry.name}-killed"
+    leftover.mkdir()
+    (leftover / "half.o").write_text("")
+    _build.cached_build(["stale"], build, tag="gen", product="out.txt")
+    assert not leftover.exists()
+    assert [p.name for p in cache.iterdir() if p.name.startswith(".tmp-")] == []
 
 
 def test_load_library_missing_file(tmp_path: Path) -> None:

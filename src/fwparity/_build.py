@@ -179,6 +179,9 @@ def cached_build(
     with _locked(root / "locks" / f"{entry.name}.lock"):
         if target.exists():  # another process published it while we waited
             return target
+        # We hold this key's lock, so any temporary directory for it is a leftover of a killed build.
+        for stale in root.glob(f".tmp-{entry.name}-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{entry.name}-", dir=root))
         try:
             build_fn(tmp)
