@@ -337,6 +337,8 @@ def _relocate_verilator_error(exc: BuildError, design: RtlDesign, build_dir: Pat
     text = str(exc)
     for f in design.files:
         text = text.replace(str(build_dir / "src" / f.name), str(f))
+        # The build cache strips its private directory from diagnostics, leaving "src/<name>".
+        text = re.sub(r"(?<![\w/.-])src/" + re.escape(f.name) + r"\b", lambda _m, f=f: str(f), text)
     return BuildError(text)
 
 
