@@ -126,3 +126,12 @@ def test_compiler_error_points_at_user_file(design_dir: Path) -> None:
     assert f"{user_file}:9:" in message
     assert "error:" in message
     assert "g++" in message or "c++" in message
+
+
+def test_bridge_is_exported_under_hidden_visibility(design_dir: Path) -> None:
+    flags = 'sources = ["top.cpp"]\nflags = ["-O1", "-fvisibility=hidden"]'
+    manifest = _MANIFEST.replace('sources = ["top.cpp"]', flags)
+    source = _SOURCE % MODELS["cicada"]
+    path = write_design(design_dir / "hidden", header=_HEADER, source=source, manifest=manifest)
+    with CsimRunner(load_csim_manifest(path).build(), workers=0) as runner:
+        assert runner.run(X).outputs["y"].tolist() == _expected("cicada", X).tolist()

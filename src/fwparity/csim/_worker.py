@@ -1,15 +1,15 @@
 """Child process that owns one loaded csim library (run as a script by :mod:`fwparity.csim.runner`).
 
-It is a script, not a module of the package, so starting it imports only numpy and the standard library (fast
-spawns), and a crash of the C++ (segfault, abort, ``exit(1)`` from a missing weights file, an endless loop)
-kills
-only this process. The library is loaded once and serves every batch until the parent says stop.
+It is a script, not a module of the package, and it uses only the standard library (buffers are bytes, not
+numpy arrays), so a worker starts in a few tens of milliseconds. A crash of the C++ (segfault, abort,
+``exit(1)`` from a missing weights file, an endless loop) kills only this process. The library is loaded once
+and serves every batch until the parent says stop.
 
 Protocol over two pipes (``multiprocessing.connection.Connection`` on raw fds, pickled messages):
-parent -> child ``("run", n, [input buffers], want_trace)`` or ``("stop",)``; child -> parent first
-``("ready", info)`` then ``("ok", [output buffers], [trace buffers or None])`` per run. The index of the
-vector being
-computed lives in an 8-byte shared file mapping, which the parent reads after a crash.
+parent -> child ``("run", n, [input bytes], want_trace, directions)`` or ``("stop",)``; child -> parent first
+``("ready", info)`` then ``("ok", rc, [output bytes], [trace bytes])`` per run. Buffers hold little-endian
+int64 per element (W <= 63) or uint64 words (wider). The index of the vector being computed lives in an 8-byte
+shared file mapping, which the parent reads after a crash.
 """
 
 from __future__ import annotations
@@ -31,11 +31,18 @@ def _describe(fn: Any, k: int) -> list[int]:
     return list(info)
 
 
-def _buffer(np: Any, n: int, info: list[int]) -> Any:
+def _buffer(n: int, info: list[int]) -> bytearray:
+    """A zeroed raw buffer for n vectors of a port: 8 bytes per element, or per word when wide."""
     size, width = info[0], info[1]
-    if width <= 63:
-        return np.zeros((n, size), dtype=np.int64)
-    return np.zeros((n, size, _nwords(width)), dtype=np.uint64)
+    return bytearray(8 * n * size * (1 if width <= 63 else _nwords(width)))
+
+
+def _pointers(buffers: list[bytearray]) -> Any:
+    arr = (ctypes.c_void_p * max(1, len(buffers)))()
+    for i, b in enumerate(buffers):
+        if len(b):
+            arr[i] = ctypes.addressof((ctypes.c_char * len(b)).from_buffer(b))
+    return arr
 
 
 class Loaded:
@@ -68,20 +75,13 @@ class Loaded:
 
     def run(
         self, n: int, inputs: list[Any], want_trace: bool, directions: list[str], progress_ptr: int | None
-    ) -> Any:
-        import numpy as np
-
+    ) -> tuple[str, int, list[bytearray], list[bytearray]]:
+        in_bufs = [b if isinstance(b, bytearray) else bytearray(b) for b in inputs]
         out_infos = [info for info, d in zip(self.ports, directions, strict=True) if d == "out"]
-        outputs = [_buffer(np, n, info) for info in out_infos]
-        in_arr = (ctypes.c_void_p * max(1, len(inputs)))(*[a.ctypes.data for a in inputs])
-        out_arr = (ctypes.c_void_p * max(1, len(outputs)))(*[a.ctypes.data for a in outputs])
-        trace_bufs = [_buffer(np, n, info) for _, info in self.traces] if want_trace else []
-        tr_arr = (
-            (ctypes.c_void_p * max(1, len(trace_bufs)))(*[a.ctypes.data for a in trace_bufs])
-            if trace_bufs
-            else None
-        )
-        rc = self.lib.fwp_run(n, in_arr, out_arr, tr_arr, progress_ptr)
+        outputs = [_buffer(n, info) for info in out_infos]
+        trace_bufs = [_buffer(n, info) for _, info in self.traces] if want_trace else []
+        tr_arr = _pointers(trace_bufs) if trace_bufs else None
+        rc = self.lib.fwp_run(n, _pointers(in_bufs), _pointers(outputs), tr_arr, progress_ptr)
         return ("ok", rc, outputs, trace_bufs)
 
 

@@ -176,9 +176,9 @@ def generate_bridge(
             "",
         ]
     lines.append('extern "C" {')
-    lines.append(f"int fwp_abi_version() {{ return {ABI_VERSION}; }}")
-    lines.append(f"int fwp_n_ports() {{ return {len(sig.args)}; }}")
-    lines.append("void fwp_port_info(int k, long long *info) {")
+    lines.append(f"FWP_EXPORT int fwp_abi_version() {{ return {ABI_VERSION}; }}")
+    lines.append(f"FWP_EXPORT int fwp_n_ports() {{ return {len(sig.args)}; }}")
+    lines.append("FWP_EXPORT void fwp_port_info(int k, long long *info) {")
     lines.append("    switch (k) {")
     for k, p in enumerate(sig.args):
         lines.append(f"    case {k}: fwp::describe<{p.ctype}>({p.size}, info); break;")
@@ -187,13 +187,13 @@ def generate_bridge(
     lines.append("}")
     if not sig.traces:
         lines += [
-            "int fwp_n_traces() { return 0; }",
-            "void fwp_trace_info(int, long long *info) { info[0] = -1; }",
-            'const char *fwp_trace_name(int) { return ""; }',
+            "FWP_EXPORT int fwp_n_traces() { return 0; }",
+            "FWP_EXPORT void fwp_trace_info(int, long long *info) { info[0] = -1; }",
+            'FWP_EXPORT const char *fwp_trace_name(int) { return ""; }',
         ]
     lines.append(
-        "int fwp_run(long long n, void **inputs, void **outputs, void **traces, volatile long long "
-        "*progress) {"
+        "FWP_EXPORT int fwp_run(long long n, void **inputs, void **outputs, void **traces, "
+        "volatile long long *progress) {"
     )
     lines.append("    fwp::trace_ptrs = traces;")
     lines.append("    for (long long v = 0; v < n; ++v) {")
@@ -240,15 +240,15 @@ def trace_info_source(traces: Sequence[TracePoint], namespace: str | None = None
     unit.
     """
     lines = [f"using namespace {namespace};"] if namespace else []
-    lines += ['extern "C" {', f"int fwp_n_traces() {{ return {len(traces)}; }}"]
-    lines.append("void fwp_trace_info(int k, long long *info) {")
+    lines += ['extern "C" {', f"FWP_EXPORT int fwp_n_traces() {{ return {len(traces)}; }}"]
+    lines.append("FWP_EXPORT void fwp_trace_info(int k, long long *info) {")
     lines.append("    switch (k) {")
     for k, t in enumerate(traces):
         lines.append(f"    case {k}: fwp::describe<{t.ctype}>({t.size_expr}, info); break;")
     lines.append("    default: info[0] = -1;")
     lines.append("    }")
     lines.append("}")
-    lines.append("const char *fwp_trace_name(int k) {")
+    lines.append("FWP_EXPORT const char *fwp_trace_name(int k) {")
     lines.append("    switch (k) {")
     for k, t in enumerate(traces):
         lines.append(f'    case {k}: return "{t.layer}";')

@@ -11,6 +11,9 @@
 #include "ap_fixed.h"
 #include "ap_int.h"
 
+// The bridge's entry points stay visible even when a project builds with -fvisibility=hidden.
+#define FWP_EXPORT __attribute__((visibility("default")))
+
 namespace fwp {
 
 // Compile-time description of a type; Python reads it back (fwp_port_info) so a wrapped project's ports are typed
