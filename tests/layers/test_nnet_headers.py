@@ -2,11 +2,9 @@
 
 hls4ml 1.3.0's Keras 3 frontend rejects ReLU(max_value) and has no hard_tanh or Dot path that the generator
 uses, so test_hls4ml_parity.py cannot reach ``relu_max``, ``hard_tanh`` and ``dot``. Here g++ compiles the
-real
-``nnet::relu_max``, ``nnet::hard_tanh``, ``nnet::hard_sigmoid`` and ``nnet::dot1d`` templates from the
+real ``nnet::relu_max``, ``nnet::hard_tanh``, ``nnet::hard_sigmoid`` and ``nnet::dot1d`` templates from the
 installed hls4ml against the real ap_types headers, and random raw vectors (edge values included) must give
-the
-same raw results as fwparity.layers.
+the same raw results as fwparity.layers.
 """
 
 from __future__ import annotations
