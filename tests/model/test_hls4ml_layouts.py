@@ -267,13 +267,13 @@ def _edit(path: Path, old: str, new: str) -> None:
 ERRORS = [
     pytest.param(
         dict(
-            body_extra="    nnet::zeropad1d_cl<layer3_t, layer3_t, config9>(layer3_out, layer3_out); // pad\n"
+            body_extra="    nnet::resize_nearest<layer3_t, config9>(layer3_out, layer3_out); // up\n"
         ),
         None,
         UnsupportedLayer,
-        "Layer 'pad': nnet::zeropad1d_cl is not supported by fwparity; call: "
-        "nnet::zeropad1d_cl<layer3_t, layer3_t, config9>(layer3_out, layer3_out); // pad",
-        id="unsupported-laye",
+        "Layer 'up': nnet::resize_nearest is not supported by fwparity; call: "
+        "nnet::resize_nearest<layer3_t, config9>(layer3_out, layer3_out); // up",
+        id="unsupported-layer",
     ),
     pytest.param(
         dict(body_extra="    my_filter(layer3_out, layer3_out);\n"),
