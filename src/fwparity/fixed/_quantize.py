@@ -532,6 +532,14 @@ def _fixed_from_double_fast(x: np.ndarray, dst: FixedType) -> np.ndarray:
         tiny = np.flatnonzero((np.abs(x) < 2.0 ** (-1022 - f)) & (x != 0))
         t[tiny] = np.where(neg[tiny], -0.25, 0.25)
     t[special] = 0.0
+    mode = dst.overflow
+    if dst.quantization is Quantization.RND and mode in (Overflow.SAT, Overflow.SAT_SYM) and w <= 52:
+        # The common case, in place: floor(t + 1/2) is exact below 2**52, and beyond it both it and the true
+        # result clamp to the same bound.
+        q = np.floor(np.add(t, 0.5, out=t), out=t)
+        q[special] = np.where(neg[special], -np.inf, np.inf)
+        sym = mode is Overflow.SAT_SYM and dst.signed and w > 1
+        return np.clip(q, float(dst.min_raw + sym), float(dst.max_raw), out=q).astype(np.int64)
     fl = np.floor(t)
     quant = dst.quantization
     inc: np.ndarray | None = None
@@ -547,7 +555,6 @@ def _fixed_from_double_fast(x: np.ndarray, dst: FixedType) -> np.ndarray:
         )
     q = fl if inc is None else fl + inc
     lo, hi = float(dst.min_raw), float(dst.max_raw + 1)  # powers of two (or 0): exact
-    mode = dst.overflow
     if w <= 53 and mode in (Overflow.SAT, Overflow.SAT_SYM, Overflow.SAT_ZERO):
         # Bounds are exact doubles here: clamp in float and skip the wrap arithmetic.
         if mode is Overflow.SAT_ZERO:
