@@ -85,9 +85,9 @@ EMITTED_MARKER = "fwp_top.cpp"
 def write_emitted(model: Model, directory: str | os.PathLike[str]) -> Path:
     """Write the C++ that :func:`~fwparity.csim.emit_model` makes for ``model`` into ``directory``.
 
-    The directory can then be edited (to try a change, or to break it on purpose) and run as the build under test
-    with ``CsimBackend(project=directory)`` or ``fwparity validate MODEL --csim DIRECTORY``. Its top signature
-    (ports and trace points) is taken from ``model`` again, so only the bodies may change.
+    The directory can then be edited (to try a change, or to break it on purpose) and run as the build under
+    test with ``CsimBackend(project=directory)`` or ``fwparity validate MODEL --csim DIRECTORY``. Its top
+    signature (ports and trace points) is taken from ``model`` again, so only the bodies may change.
     """
     from .emit import emit_model
 
