@@ -1,12 +1,10 @@
 """One backend interface for the reference, C simulation and RTL simulation (DESIGN.md principle 3).
 
 ``Backend.run(model, inputs_raw, *, trace=False) -> RunResult``: raw integer inputs in, raw integer outputs
-out.
-Backends keep no state from one run to the next; whatever a run builds is returned or cached by content, never
-stored on ``self``. :func:`get_backend` looks them up by name; the csim and rtl backends live in their
-subpackages
-and are imported only when asked for, so ``fwparity.get_backend("reference")`` needs neither g++ nor
-Verilator.
+out. Backends keep no state from one run to the next; whatever a run builds is returned or cached by content,
+never stored on ``self``. :func:`get_backend` looks them up by name; the csim and rtl backends live in their
+subpackages and are imported only when asked for, so ``fwparity.get_backend("reference")`` needs neither g++
+nor Verilator.
 """
 
 from __future__ import annotations

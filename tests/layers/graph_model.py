@@ -2,11 +2,10 @@
 
 The proof in test_hls4ml_parity.py prefers ``fwparity.load_model(project_dir)`` (the real importer). Until the
 hls4ml-project importer can read every layer used there, this helper builds the same Model from the
-ModelGraph's
-Python objects instead, so the layer models can be proven independently of the importer. It reads what the C++
-reads: the types hls4ml wrote, the weights from ``firmware/weights/*.txt`` (the csim loads those texts with
-``strtod`` and ``ap_fixed(double)``), and the table sizes and ``inp_norm_t`` from the generated config
-structs.
+ModelGraph's Python objects instead, so the layer models can be proven independently of the importer. It reads
+what the C++ reads: the types hls4ml wrote, the weights from ``firmware/weights/*.txt`` (the csim loads those
+texts with ``strtod`` and ``ap_fixed(double)``), and the table sizes and ``inp_norm_t`` from the generated
+config structs.
 """
 
 from __future__ import annotations

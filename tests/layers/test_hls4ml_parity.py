@@ -1,20 +1,16 @@
 """THE PROOF: fwparity's layer models equal hls4ml's own C simulation, bit for bit, on every traced layer.
 
 Each model below is a real Keras 3 model converted by hls4ml 1.3.0 (Vitis, io_parallel) and compiled by g++
-against
-the real ap_types headers (tests/hls4ml_gen.py). The same 10,000 float64 vectors go through hls4ml's csim (the
-independent oracle; its per-layer trace is read back as float64, exact for these widths) and through
+against the real ap_types headers (tests/hls4ml_gen.py). The same 10,000 float64 vectors go through hls4ml's
+csim (the independent oracle; its per-layer trace is read back as float64, exact for these widths) and through
 ``fwparity.emulate(model)``; every layer's raw integers must be identical. The models group several layers
-each to
-limit compiles, and the precisions and vectors are chosen to provoke what breaks naive emulators: rounding and
-saturating accumulators, narrow accumulators that wrap, ties at the input LSB, inputs outside the input type,
-the
-activation tables' dead zone, tiny and wide tables, large softmax spreads (inp_norm_t wraps), padding in
-pooling.
+each to limit compiles, and the precisions and vectors are chosen to provoke what breaks naive emulators:
+rounding and saturating accumulators, narrow accumulators that wrap, ties at the input LSB, inputs outside the
+input type, the activation tables' dead zone, tiny and wide tables, large softmax spreads (inp_norm_t wraps),
+padding in pooling.
 
 The Model comes from two places: ``fwparity.load_model(project_dir)`` (the importer reading the C++) and, as
-an
-importer-independent cross-check, ``graph_model.model_from_graph`` (built from hls4ml's Python objects).
+an importer-independent cross-check, ``graph_model.model_from_graph`` (built from hls4ml's Python objects).
 """
 
 from __future__ import annotations

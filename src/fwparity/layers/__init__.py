@@ -1,10 +1,9 @@
 """fwparity.layers: bit-exact reference models of hls4ml's layers, and :func:`emulate`.
 
 Every layer is a pure function on raw integer arrays (batch axis first) that takes the FixedTypes and raw
-weights
-it needs, so it can be used without a Model. :data:`LAYERS` maps a Model layer kind to the function that runs
-it;
-:func:`emulate` walks a Model through them. See docs/layers.md for the semantics and hls4ml's quirks.
+weights it needs, so it can be used without a Model. :data:`LAYERS` maps a Model layer kind to the function
+that runs it; :func:`emulate` walks a Model through them. See docs/layers.md for the semantics and hls4ml's
+quirks.
 """
 
 from __future__ import annotations

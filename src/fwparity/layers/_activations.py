@@ -1,13 +1,11 @@
 """Element-wise activations: hls4ml's nnet_activation.h, bit for bit.
 
 The table activations (sigmoid, tanh, softplus, softsign, elu, selu) reproduce two quirks of the C++: the
-tables
-are filled with float32 libm arithmetic (see ``_tables``), and the index is ``int(x * N / R)`` computed in
-ap_fixed
-arithmetic, which truncates toward zero twice. So every input in (-R/N, R/N) reads the middle entry (the "dead
-zone"), and positive and negative inputs are not mirrored. ``hard_sigmoid``/``hard_tanh`` clamp in the
-full-precision
-type of ``slope * x + shift``, so assigning 1 to it wraps when that type has no integer bit, as in the C++.
+tables are filled with float32 libm arithmetic (see ``_tables``), and the index is ``int(x * N / R)`` computed
+in ap_fixed arithmetic, which truncates toward zero twice. So every input in (-R/N, R/N) reads the middle
+entry (the "dead zone"), and positive and negative inputs are not mirrored. ``hard_sigmoid``/``hard_tanh``
+clamp in the full-precision type of ``slope * x + shift``, so assigning 1 to it wraps when that type has no
+integer bit, as in the C++.
 """
 
 from __future__ import annotations

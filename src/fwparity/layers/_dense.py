@@ -9,8 +9,7 @@ What the C++ does (hls4ml 1.3.0, io_parallel)::
     res[j]     = res_t(acc[j])
 
 The order of the adds matters only for saturating accumulators; for AP_WRAP the adds are modular. Convolutions
-are
-the same arithmetic per output pixel after an im2col whose patch order is (kh, kw, c) with zero padding.
+are the same arithmetic per output pixel after an im2col whose patch order is (kh, kw, c) with zero padding.
 
 How it is computed is chosen per layer from the types and the weight values, never by luck:
 
@@ -99,11 +98,9 @@ def mac(
     bias.
 
     ``order`` is :func:`accumulation_order`'s (n_out, n_in) array (``None``: natural order). Returns (n,
-    n_out).
-    Internally the batch is the *last* axis ("feature-major"): every numpy call then runs a long
-    contiguous inner
-    loop over events with a scalar weight, which is several times faster than the (n, n_in, n_out) product
-    tensor.
+    n_out). Internally the batch is the *last* axis ("feature-major"): every numpy call then runs a long
+    contiguous inner loop over events with a scalar weight, which is several times faster than the (n,
+    n_in, n_out) product tensor.
     """
     n, n_in = x.shape
     n_out = weight.shape[1]
@@ -177,12 +174,11 @@ def _mac_loop(
 ) -> np.ndarray:
     """The C++ loop, one input at a time over the whole batch: (n_out, n) accumulators, exact for any types.
 
-    Each step forms the products of one input (per output, the input that output's order visits at that step),
-    quantises them to accum_t with full Q/O (counting), and adds. ``per_step`` requantises the running sum
-    after
-    every add (needed for saturating accumulators that can leave their range); for a wrapping accumulator
-    without
-    a tally the wrap is applied once by the caller, and with a tally every step is wrapped and counted.
+    Each step forms the products of one input (per output, the input that output's order visits at that
+    step), quantises them to accum_t with full Q/O (counting), and adds. ``per_step`` requantises the
+    running sum after every add (needed for saturating accumulators that can leave their range); for a
+    wrapping accumulator without a tally the wrap is applied once by the caller, and with a tally every
+    step is wrapped and counted.
     """
     n, n_in = x.shape
     n_out = w.shape[1]
@@ -216,8 +212,7 @@ def _lowbits_dtype(
     x: np.ndarray, w: np.ndarray, s: int, mode: str, n_in: int, pmin: int, pmax: int
 ) -> np.dtype | None:
     # The low-bits formulation needs: floor-type rounding (TRN, or RND = floor(p + half)), 0 < s <= 31,
-    # int64 data,
-    # and every |partial sum of products| < 2**53 so that the float64 BLAS matmul is exact.
+    # int64 data, and every |partial sum of products| < 2**53 so that the float64 BLAS matmul is exact.
     if mode not in ("TRN", "RND") or not 0 < s <= 31 or x.dtype == object or w.dtype == object:
         return None
     if n_in * max(abs(pmin), abs(pmax)) >= 1 << 53:
@@ -229,12 +224,11 @@ def _quantized_sum(x: np.ndarray, w: np.ndarray, s: int, rnd: bool, low: np.dtyp
     """Σ_i floor((x_i w_ij + h) / 2**s) over i, exactly, without forming the products in full. Returns (n,
     n_out).
 
-    floor((p + h) / 2**s) = ((p + h) - ((p + h) mod 2**s)) / 2**s, so the sum is (Σp + n h - Σr) / 2**s with
-    r = (p + h) mod 2**s. Σp is one float64 BLAS matmul (exact: every partial sum < 2**53). r depends only
-    on the low
-    16 (or 32) bits of x and w, so it is computed with wrapping int16 (int32) multiplies and accumulated
-    in uint16
-    (uint32) over as many inputs as cannot carry out: 2-4x less memory traffic than int64 products.
+    floor((p + h) / 2**s) = ((p + h) - ((p + h) mod 2**s)) / 2**s, so the sum is (Σp + n h - Σr) / 2**s
+    with r = (p + h) mod 2**s. Σp is one float64 BLAS matmul (exact: every partial sum < 2**53). r depends
+    only on the low 16 (or 32) bits of x and w, so it is computed with wrapping int16 (int32) multiplies
+    and accumulated in uint16 (uint32) over as many inputs as cannot carry out: 2-4x less memory traffic
+    than int64 products.
     """
     n, n_in = x.shape
     n_out = w.shape[1]
@@ -398,8 +392,8 @@ def _im2col(
     x: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...], pads: tuple[int, ...]
 ) -> np.ndarray:
     # x: (N, *spatial, C); pads: (before, after) per spatial axis. Returns (N, *out_spatial,
-    # prod(kernel) * C) with
-    # the patch flattened in (k..., c) order, as hls4ml's generated fill_buffer does.
+    # prod(kernel) * C) with the patch flattened in (k..., c) order, as hls4ml's generated fill_buffer
+    # does.
     nd = len(kernel)
     pad_width = [(0, 0)] + [(pads[2 * i], pads[2 * i + 1]) for i in range(nd)] + [(0, 0)]
     xp = np.pad(x, pad_width)
@@ -470,8 +464,8 @@ def conv1d(
     """hls4ml Conv1D (io_parallel, latency, channels last): im2col then the Dense arithmetic per output pixel.
 
     ``x`` is (N, width, c_in) raw on ``x_type``; ``weight`` is (k, c_in, n_filt). Padding is explicit
-    zeros on each
-    side (hls4ml computes ``pad_left``/``pad_right`` for padding="same"). Returns (N, out_width, n_filt).
+    zeros on each side (hls4ml computes ``pad_left``/``pad_right`` for padding="same"). Returns (N,
+    out_width, n_filt).
     """
     return _conv(
         x,
@@ -506,8 +500,7 @@ def conv2d(
     """hls4ml Conv2D (io_parallel, latency, channels last): im2col in (kh, kw, c) order, then Dense per pixel.
 
     ``x`` is (N, height, width, c_in); ``weight`` is (kh, kw, c_in, n_filt); ``pads`` is (top, bottom,
-    left, right).
-    Returns (N, out_height, out_width, n_filt).
+    left, right). Returns (N, out_height, out_width, n_filt).
     """
     return _conv(
         x,

@@ -2,8 +2,7 @@
 
 This is the offline emulator and the reference every backend is compared with. Inputs arrive as physics floats
 (quantised exactly like ``input_t(double)``), as raw integer codes (range-checked, never wrapped silently), or
-as a
-dict of either by input name. The result keeps raw integers; ``.values`` converts them exactly.
+as a dict of either by input name. The result keeps raw integers; ``.values`` converts them exactly.
 """
 
 from __future__ import annotations

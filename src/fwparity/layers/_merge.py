@@ -1,11 +1,9 @@
 """Merge layers (nnet_merge.h), BatchNormalization (nnet_batchnorm.h), Flatten and Reshape.
 
 All of these compute one exact ap_fixed expression and cast it once to ``res_t``; the only choices are how
-wide the
-exact intermediate is (int64 when the bound allows, Python ints beyond) and how the two inputs' fractions
-align.
-``average`` is ``(a + b) * ap_ufixed<1,0>(0.5)``, exact, so it keeps one more fractional bit than ``a + b``.
-``dot`` is hls4ml's dot1d: products quantised to accum_t one by one, summed in order from 0.
+wide the exact intermediate is (int64 when the bound allows, Python ints beyond) and how the two inputs'
+fractions align. ``average`` is ``(a + b) * ap_ufixed<1,0>(0.5)``, exact, so it keeps one more fractional bit
+than ``a + b``. ``dot`` is hls4ml's dot1d: products quantised to accum_t one by one, summed in order from 0.
 """
 
 from __future__ import annotations
@@ -130,8 +128,7 @@ def batchnorm(
     """hls4ml normalize: ``res = (res_t)(x * scale + bias)``, exact, one cast.
 
     ``scale``/``bias`` are raw, either one per channel (the last axis, n_filt) or one per element of the
-    flattened
-    input (n_filt = -1).
+    flattened input (n_filt = -1).
 
     Examples
     --------

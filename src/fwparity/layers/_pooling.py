@@ -2,13 +2,10 @@
 last).
 
 Quirks reproduced: max pooling pads with the pattern whose top bit alone is set (the most negative value of a
-signed
-type, but +2**(W-1) LSB for an unsigned one) and returns the maximum through ``accum_t`` before ``res_t``.
-Average
-pooling adds every cell of the window (padded cells are 0) into ``accum_t``, quantising after each add, then
-divides
-by the number of cells that overlap the input (``count_pad = false``), truncating toward zero at accum_t's
-fractional bits.
+signed type, but +2**(W-1) LSB for an unsigned one) and returns the maximum through ``accum_t`` before
+``res_t``. Average pooling adds every cell of the window (padded cells are 0) into ``accum_t``, quantising
+after each add, then divides by the number of cells that overlap the input (``count_pad = false``), truncating
+toward zero at accum_t's fractional bits.
 """
 
 from __future__ import annotations

@@ -1,15 +1,12 @@
 """The requantisation kernel every layer model shares: raw integers in, raw integers on a FixedType out.
 
 ``fwparity.fixed.requantize`` is the reference implementation of ``T = value``; this module is the layer
-models'
-fast path on top of it. It adds two things the layers need and the fixed core does not give: the count of
-values the
-overflow handling changed (``Emulation.overflows``), and a choice of integer width made from static bounds, so
-a
-product tensor can stay int32/int64 (vectorised, in cache) and go to exact Python ints only when a bound says
-int64
-could overflow. The modes that almost nobody uses (AP_WRAP_SM, saturation bits N > 0) are delegated to
-``fwparity.fixed.requantize``; everything else is computed here with shifts, masks and compares.
+models' fast path on top of it. It adds two things the layers need and the fixed core does not give: the count
+of values the overflow handling changed (``Emulation.overflows``), and a choice of integer width made from
+static bounds, so a product tensor can stay int32/int64 (vectorised, in cache) and go to exact Python ints
+only when a bound says int64 could overflow. The modes that almost nobody uses (AP_WRAP_SM, saturation bits N
+> 0) are delegated to ``fwparity.fixed.requantize``; everything else is computed here with shifts, masks and
+compares.
 """
 
 from __future__ import annotations
@@ -35,8 +32,8 @@ class Tally:
     """A running count of values that wrapped or saturated, filled in by the layer models.
 
     Pass one to any layer function as ``tally=`` to learn how many values that layer's quantisations (its
-    final cast
-    and internal ones such as ``accum_t``) pushed out of range. ``None`` skips the counting, which is cheaper.
+    final cast and internal ones such as ``accum_t``) pushed out of range. ``None`` skips the counting,
+    which is cheaper.
     """
 
     count: int = 0
@@ -143,12 +140,10 @@ def requant(
     N.
 
     ``raw`` may be int32/int64 (callers guarantee, from static bounds, that ``|raw| < 2**62``) or object.
-    Returns
-    int64 for ``dst.width <= 63`` else an object array of Python ints. When ``tally`` is given, the number
-    of values
-    that the overflow handling changed (wrapped, saturated or zeroed) is added to it. ``bound`` is a
-    static bound
-    on ``|raw|``; without it a left shift measures the data to decide whether int64 is safe.
+    Returns int64 for ``dst.width <= 63`` else an object array of Python ints. When ``tally`` is given,
+    the number of values that the overflow handling changed (wrapped, saturated or zeroed) is added to it.
+    ``bound`` is a static bound on ``|raw|``; without it a left shift measures the data to decide whether
+    int64 is safe.
     """
     arr = np.asarray(raw)
     if arr.dtype != object and arr.dtype != np.int64:
@@ -198,8 +193,8 @@ def cast(raw: Any, src: FixedType, dst: FixedType, tally: Tally | None = None) -
     value.
 
     Same fractional bits and a source range inside the destination's (AP_SAT_SYM excludes the most
-    negative code)
-    mean the assignment changes nothing, so the array is returned as is and nothing is counted.
+    negative code) mean the assignment changes nothing, so the array is returned as is and nothing is
+    counted.
     """
     if src.frac_bits == dst.frac_bits and (dst.width <= 63) == (src.width <= 63):
         lo, hi = _effective_range(dst)

@@ -2,10 +2,8 @@
 functions.
 
 Each entry reads the Layer's ``types``, ``weights`` and ``options`` as docs/internals.md section 3 tabulates
-them
-and calls the pure function of the same name. ``inputs`` is a list of ``(raw, FixedType)`` pairs, one per name
-in
-``layer.inputs``, batch axis first.
+them and calls the pure function of the same name. ``inputs`` is a list of ``(raw, FixedType)`` pairs, one per
+name in ``layer.inputs``, batch axis first.
 """
 
 from __future__ import annotations

@@ -2,13 +2,10 @@
 
 The stable and latency variants address their tables with the *top* ceillog2(N) bits of a value's raw pattern
 (``softmax_idx_from_real_val``), so the table resolution is set by the type's width, not its fraction. Stable
-first
-subtracts the maximum into ``inp_norm_t`` (ap_ufixed<W-1,I-1> by default, which WRAPS when the spread of the
-inputs
-reaches 2**(I-1): a real hls4ml bug, reproduced here), reads ``exp_table`` into ``accum_t``, sums with a
-balanced
-tree quantising every add to ``accum_t``, assigns the sum to ``inv_inp_t``, reads ``inv_table`` (entry 0 holds
-1/0 = inf, saturated or wrapped by ``inv_table_t``), and multiplies.
+first subtracts the maximum into ``inp_norm_t`` (ap_ufixed<W-1,I-1> by default, which WRAPS when the spread of
+the inputs reaches 2**(I-1): a real hls4ml bug, reproduced here), reads ``exp_table`` into ``accum_t``, sums
+with a balanced tree quantising every add to ``accum_t``, assigns the sum to ``inv_inp_t``, reads
+``inv_table`` (entry 0 holds 1/0 = inf, saturated or wrapped by ``inv_table_t``), and multiplies.
 """
 
 from __future__ import annotations
@@ -116,11 +113,9 @@ def softmax(
     """hls4ml softmax over ``axis`` of raw integers on ``x_type``.
 
     The table types default as hls4ml's do: ap_fixed<18,8,AP_RND,AP_SAT> for exp_table_t, inv_table_t and
-    accum_t,
-    inv_inp_t = exp_table_t, inp_norm_t = ap_ufixed<W-1,I-1> of a signed input (``table_type``, used only by
-    'legacy', is activ_config's ap_fixed<18,8>). Table sizes must be the ones hls4ml wrote into the config
-    (its
-    passes shrink them, e.g. stable's exp table to at most 2**(W-1)).
+    accum_t, inv_inp_t = exp_table_t, inp_norm_t = ap_ufixed<W-1,I-1> of a signed input (``table_type``,
+    used only by 'legacy', is activ_config's ap_fixed<18,8>). Table sizes must be the ones hls4ml wrote
+    into the config (its passes shrink them, e.g. stable's exp table to at most 2**(W-1)).
 
     Examples
     --------

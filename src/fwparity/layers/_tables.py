@@ -1,12 +1,10 @@
 """hls4ml's activation and softmax lookup tables, built exactly as the C++ builds them at run time.
 
 The C++ (nnet_activation.h) fills each table once, with float32 arithmetic and the host libm's
-``expf``/``tanhf``
-(not correctly rounded), then assigns every entry to ``table_t``. numpy's float64 functions give different
-tables
-for wide ``table_t``, so this module calls the same C library functions through ctypes and replays each
-formula's
-exact sequence of float and double operations (numpy float32/float64 scalars round the same way as C).
+``expf``/``tanhf`` (not correctly rounded), then assigns every entry to ``table_t``. numpy's float64 functions
+give different tables for wide ``table_t``, so this module calls the same C library functions through ctypes
+and replays each formula's exact sequence of float and double operations (numpy float32/float64 scalars round
+the same way as C).
 """
 
 from __future__ import annotations
