@@ -3,7 +3,8 @@
 What these prove:
 - parity on the bundled example between the reference and C++ compiled by g++ on the real ap_types headers and
   hls4ml's nnet_utils (csim), and generated RTL in Verilator, with exit code 0 and three valid report files;
-- a deliberately broken build (one weight changed in the emitted C++, one weight changed in the generated Verilog)
+- a deliberately broken build (one weight changed in the emitted C++, one weight changed in the generated
+Verilog)
   exits 1, and report.json names the first divergent layer, the element and the differing bits;
 - every bad input in the table exits 2 with a message naming the culprit, and writes nothing.
 """
@@ -112,13 +113,26 @@ def test_the_bundled_example_is_what_the_script_writes(model: Any) -> None:
     assert fwparity.load_model(EXAMPLE).sha256() == model.sha256()
 
 
-# -- parity and broken builds ----------------------------------------------------------------------------------
+# -- parity and broken builds
+# ----------------------------------------------------------------------------------
 
 
 @pytest.mark.requires_gxx
 def test_validate_example_reference_vs_csim(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["validate", str(EXAMPLE), "--vectors", str(EXAMPLE_VECTORS), "--against", "reference,csim",
-                 "--chunk-size", "300", "--report-dir", str(tmp_path)])
+    code = main(
+        [
+            "validate",
+            str(EXAMPLE),
+            "--vectors",
+            str(EXAMPLE_VECTORS),
+            "--against",
+            "reference,csim",
+            "--chunk-size",
+            "300",
+            "--report-dir",
+            str(tmp_path),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     data = _report(tmp_path)
@@ -127,7 +141,11 @@ def test_validate_example_reference_vs_csim(tmp_path: Path, capsys: pytest.Captu
     assert data["model"]["sha256"] == example_model().sha256()
     [pair] = data["comparisons"]
     assert (pair["expected"], pair["actual"], pair["vectors"], pair["mismatched_elements"]) == (
-        "reference", "csim", 1000, 0)
+        "reference",
+        "csim",
+        1000,
+        0,
+    )
     assert pair["traced"] and [layer["name"] for layer in pair["layers"]][:2] == ["fc1", "relu1"]
     assert "PARITY" in out
 
@@ -143,17 +161,34 @@ def _emitted_with_one_weight_changed(model: Any, directory: Path) -> tuple[int, 
     assert m is not None
     old = int(m.group(1))
     new = old + 4096
-    cpp.write_text(text[: m.start(1)] + str(new) + text[m.end(1):])
+    cpp.write_text(text[: m.start(1)] + str(new) + text[m.end(1) :])
     return old, new
 
 
 @pytest.mark.requires_gxx
-def test_a_changed_weight_in_the_emitted_cpp_is_caught(model: Any, tmp_path: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_changed_weight_in_the_emitted_cpp_is_caught(
+    model: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     old, new = _emitted_with_one_weight_changed(model, tmp_path / "cpp")
     assert model.layer("fc1").weights["weight"].reshape(-1)[0] == old  # element (0, 0): feeds fc1 element 0
-    code = main(["validate", str(EXAMPLE), "--csim", str(tmp_path / "cpp"), "--against", "reference,csim",
-                 "--random", "400", "--seed", "1", "--chunk-size", "150", "--report-dir", str(tmp_path / "r")])
+    code = main(
+        [
+            "validate",
+            str(EXAMPLE),
+            "--csim",
+            str(tmp_path / "cpp"),
+            "--against",
+            "reference,csim",
+            "--random",
+            "400",
+            "--seed",
+            "1",
+            "--chunk-size",
+            "150",
+            "--report-dir",
+            str(tmp_path / "r"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1, out
     data = _report(tmp_path / "r")
@@ -177,17 +212,31 @@ def _small_model() -> Any:
     t = "ap_fixed<16,6>"
 
     def dense(name: str, src: str, n_in: int, n_out: int) -> Layer:
-        return Layer(name, "dense", [src], (n_out,), {"weight": t, "bias": t, "accum": t, "result": t},
-                     {"weight": rng.integers(-400, 400, size=(n_in, n_out)),
-                      "bias": rng.integers(-100, 100, size=(n_out,))},
-                     {"n_in": n_in, "n_out": n_out, "strategy": "latency"})
+        return Layer(
+            name,
+            "dense",
+            [src],
+            (n_out,),
+            {"weight": t, "bias": t, "accum": t, "result": t},
+            {
+                "weight": rng.integers(-400, 400, size=(n_in, n_out)),
+                "bias": rng.integers(-100, 100, size=(n_out,)),
+            },
+            {"n_in": n_in, "n_out": n_out, "strategy": "latency"},
+        )
 
     sm = full.layer("softmax")
-    return Model("small_mlp", [Tensor("input_1", (16,), t)],
-                 [dense("fc1", "input_1", 16, 8), Layer("relu1", "relu", ["fc1"], (8,), {"result": t}),
-                  dense("output", "relu1", 8, 5),
-                  Layer("softmax", "softmax", ["output"], (5,), dict(sm.types), {}, dict(sm.options))],
-                 ["softmax"])
+    return Model(
+        "small_mlp",
+        [Tensor("input_1", (16,), t)],
+        [
+            dense("fc1", "input_1", 16, 8),
+            Layer("relu1", "relu", ["fc1"], (8,), {"result": t}),
+            dense("output", "relu1", 8, 5),
+            Layer("softmax", "softmax", ["output"], (5,), dict(sm.types), {}, dict(sm.options)),
+        ],
+        ["softmax"],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -200,19 +249,39 @@ def small_model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.requires_verilator
 @pytest.mark.requires_gxx
 def test_validate_generated_rtl(small_model_file: Path, tmp_path: Path) -> None:
-    code = main(["validate", str(small_model_file), "--rtl", "auto", "--against", "reference,rtl",
-                 "--random", "2000", "--seed", "4", "--report-dir", str(tmp_path)])
+    code = main(
+        [
+            "validate",
+            str(small_model_file),
+            "--rtl",
+            "auto",
+            "--against",
+            "reference,rtl",
+            "--random",
+            "2000",
+            "--seed",
+            "4",
+            "--report-dir",
+            str(tmp_path),
+        ]
+    )
     data = _report(tmp_path)
     assert code == 0
     [pair] = data["comparisons"]
-    assert (pair["actual"], pair["vectors"], pair["mismatched_elements"], pair["traced"]) == ("rtl", 2000, 0, True)
+    assert (pair["actual"], pair["vectors"], pair["mismatched_elements"], pair["traced"]) == (
+        "rtl",
+        2000,
+        0,
+        True,
+    )
     assert [layer["name"] for layer in pair["layers"]] == ["fc1", "relu1", "output", "softmax"]
 
 
 @pytest.mark.requires_verilator
 @pytest.mark.requires_gxx
 def test_a_changed_weight_in_the_generated_rtl_is_caught(small_model_file: Path, tmp_path: Path) -> None:
-    """Generate the RTL (every layer on a port), change fc1's weight (2, 3) in the Verilog, run it from a manifest."""
+    """Generate the RTL (every layer on a port), change fc1's weight (2, 3) in the Verilog, run it from a
+    manifest."""
     from fwparity._rtl_backend import traced_variant
     from fwparity.model import load_model
     from fwparity.rtlsim import generate
@@ -227,18 +296,44 @@ def test_a_changed_weight_in_the_generated_rtl_is_caught(small_model_file: Path,
     w[2, 3] += 1 << 12
     assert text.count(original) == 1
     top.write_text(text.replace(original, hex_vector(w, 16)))
-    lines = ["[top]", f'module = "{design.top}"',
-             "sources = [" + ", ".join(f'"rtl/{f.name}"' for f in design.files) + "]",
-             f'protocol = "{design.protocol}"', f"latency = {design.latency}", "", "[signals]"]
+    lines = [
+        "[top]",
+        f'module = "{design.top}"',
+        "sources = [" + ", ".join(f'"rtl/{f.name}"' for f in design.files) + "]",
+        f'protocol = "{design.protocol}"',
+        f"latency = {design.latency}",
+        "",
+        "[signals]",
+    ]
     lines += [f'{role} = "{port}"' for role, port in design.signals.items()]
     for kind, maps in (("inputs", design.inputs), ("outputs", design.outputs)):
         for p in maps:
-            lines += ["", f"[[{kind}]]", f'name = "{p.tensor}"', f'port = "{p.port}"', f'type = "{p.type}"',
-                      f"shape = [{', '.join(map(str, p.shape))}]", f"offset = {p.offset}"]
+            lines += [
+                "",
+                f"[[{kind}]]",
+                f'name = "{p.tensor}"',
+                f'port = "{p.port}"',
+                f'type = "{p.type}"',
+                f"shape = [{', '.join(map(str, p.shape))}]",
+                f"offset = {p.offset}",
+            ]
     (tmp_path / "design.toml").write_text("\n".join(lines) + "\n")
-    code = main(["validate", str(small_model_file), "--rtl", str(tmp_path / "design.toml"),
-                 "--against", "reference,rtl", "--random", "500", "--seed", "2",
-                 "--report-dir", str(tmp_path / "r")])
+    code = main(
+        [
+            "validate",
+            str(small_model_file),
+            "--rtl",
+            str(tmp_path / "design.toml"),
+            "--against",
+            "reference,rtl",
+            "--random",
+            "500",
+            "--seed",
+            "2",
+            "--report-dir",
+            str(tmp_path / "r"),
+        ]
+    )
     data = _report(tmp_path / "r")
     assert code == 1
     [pair] = data["comparisons"]
@@ -250,15 +345,19 @@ def test_a_changed_weight_in_the_generated_rtl_is_caught(small_model_file: Path,
     assert m["output"] == "softmax" and m["xor_bits"] == (m["expected_raw"] ^ m["actual_raw"]) & 0xFFFF
 
 
-# -- emulate ---------------------------------------------------------------------------------------------------
+# -- emulate
+# ---------------------------------------------------------------------------------------------------
 
 
-def test_emulate_cli_writes_schema1_outputs(model: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_emulate_cli_writes_schema1_outputs(
+    model: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import fwparity
     from fwparity.vectors import read_vectors
 
-    code = main(["emulate", str(EXAMPLE), str(EXAMPLE_VECTORS), "-o", str(tmp_path / "out.h5"), "--chunk-size",
-                 "128"])
+    code = main(
+        ["emulate", str(EXAMPLE), str(EXAMPLE_VECTORS), "-o", str(tmp_path / "out.h5"), "--chunk-size", "128"]
+    )
     assert code == 0
     assert capsys.readouterr().out == f"wrote {tmp_path / 'out.h5'}: 1000 events through model 'jet_mlp'\n"
     out = read_vectors(tmp_path / "out.h5")
@@ -268,12 +367,14 @@ def test_emulate_cli_writes_schema1_outputs(model: Any, tmp_path: Path, capsys: 
     assert out.trace == {}
 
 
-# -- board captures --------------------------------------------------------------------------------------------
+# -- board captures
+# --------------------------------------------------------------------------------------------
 
 
 @pytest.fixture()
 def board_files(model: Any, tmp_path: Path) -> tuple[Path, Path, Path, np.ndarray]:
-    """An input pattern file and a 'captured' output pattern file for 20 events (what the reference computes)."""
+    """An input pattern file and a 'captured' output pattern file for 20 events (what the reference
+    computes)."""
     import fwparity
 
     lm_path = tmp_path / "map.toml"
@@ -295,7 +396,16 @@ def test_board_capture_parity_and_one_flipped_bit(model: Any, board_files: Any, 
     lm_path, rx, tx, y = board_files
     x = quantize_inputs(model, example_inputs(20, seed=3))["input_1"]
     _write_capture(lm_path, tx, x, y)
-    args = ["validate", str(EXAMPLE), "--vectors", str(rx), "--board-capture", str(tx), "--link-map", str(lm_path)]
+    args = [
+        "validate",
+        str(EXAMPLE),
+        "--vectors",
+        str(rx),
+        "--board-capture",
+        str(tx),
+        "--link-map",
+        str(lm_path),
+    ]
     assert main([*args, "--report-dir", str(tmp_path / "ok")]) == 0
     ok = _report(tmp_path / "ok")
     assert ok["comparisons"][0]["actual"] == "board" and ok["vectors"]["count"] == 20
@@ -307,7 +417,8 @@ def test_board_capture_parity_and_one_flipped_bit(model: Any, board_files: Any, 
     assert (m["vector"], m["output"], m["index"], m["xor_bits"]) == (7, "softmax", 2, 1 << 5)
 
 
-# -- bad input -------------------------------------------------------------------------------------------------
+# -- bad input
+# -------------------------------------------------------------------------------------------------
 
 
 def _h5(path: Path, name: str, values: np.ndarray, type_: str | None = None) -> Path:
@@ -318,7 +429,8 @@ def _h5(path: Path, name: str, values: np.ndarray, type_: str | None = None) -> 
 
 
 def _untyped_ints(path: Path, values: np.ndarray) -> Path:
-    """Raw codes without a type attribute (a file from another tool): taken as raw codes of the model input."""
+    """Raw codes without a type attribute (a file from another tool): taken as raw codes of the model
+    input."""
     import h5py
 
     with h5py.File(path, "w") as f:
@@ -343,73 +455,151 @@ def _bad_emp(d: Path) -> Path:
 
 # (argv after the model, files to create, message pattern); {d} is the test's directory.
 BAD_INPUTS = [
-    pytest.param(["validate", "{d}/missing.h5", "--random", "5"], None,
-                 r"MODEL '.*missing\.h5' does not exist \(expected a model file or an hls4ml project\)",
-                 id="missing-model"),
-    pytest.param(["validate", "{d}/garbage.h5", "--random", "5"],
-                 lambda d: (d / "garbage.h5").write_bytes(b"\x89HDF not really" * 40),
-                 r"garbage\.h5.*is not an fwparity model file", id="corrupt-model"),
-    pytest.param(["validate", "{model}", "--vectors", "{d}/nope.h5"], None,
-                 r"--vectors '.*nope\.h5' does not exist", id="missing-vectors"),
-    pytest.param(["validate", "{model}", "--vectors", "{d}/cut.h5"], _truncated,
-                 r"cut\.h5: not a readable HDF5 file", id="truncated-hdf5"),
-    pytest.param(["validate", "{model}", "--vectors", "{d}/noise.bin"],
-                 lambda d: (d / "noise.bin").write_bytes(bytes(range(256)) * 4),
-                 r"noise\.bin: cannot tell the format from the content", id="unknown-format"),
-    pytest.param(["validate", "{model}", "--vectors", "{d}/shape.h5"],
-                 lambda d: _h5(d / "shape.h5", "input_1", np.zeros((4, 12))),
-                 r"dataset inputs/input_1 has shape \(4, 12\), expected \(N, 16\) for model input 'input_1'",
-                 id="wrong-shape"),
-    pytest.param(["validate", "{model}", "--vectors", "{d}/type.h5"],
-                 lambda d: _h5(d / "type.h5", "input_1", np.zeros((4, 16), dtype=np.int64), "ap_fixed<18,8>"),
-                 r"dataset inputs/input_1 has type ap_fixed<18,8>, expected ap_fixed<16,6> for model input",
-                 id="wrong-type"),
-    pytest.param(["validate", "{model}", "--vectors", "{d}/range.h5"],
-                 lambda d: _untyped_ints(d / "range.h5", np.full((4, 16), 40000, dtype=np.int64)),
-                 r"range\.h5: dataset inputs/input_1.*40000", id="raw-out-of-range"),
-    pytest.param(["validate", "{model}", "--vectors", "{d}/cols.dat"],
-                 lambda d: (d / "cols.dat").write_text("0.5 " * 15 + "\n"),
-                 r"cols\.dat:1: 15 values per line, but input_1\(16,\) need 16", id="dat-columns"),
-    pytest.param(["validate", "{model}", "--vectors", "{d}/bad.txt", "--link-map", "{d}/map.toml"], _bad_emp,
-                 r"bad\.txt:6:\d+:", id="malformed-pattern-line-column"),
-    pytest.param(["validate", "{model}", "--vectors", "{pattern}"], None,
-                 r"is an EMPv2 pattern file; pass --link-map MAP", id="pattern-without-link-map"),
-    pytest.param(["validate", "{model}", "--random", "5", "--against", "reference,xsim"], None,
-                 r"--against names 'xsim', which is not a backend; choose from reference, csim, rtl",
-                 id="bad-against"),
-    pytest.param(["validate", "{model}", "--random", "5", "--vectors", "{model}"], None,
-                 r"--vectors and --random exclude each other; pass one", id="vectors-and-random"),
-    pytest.param(["validate", "{model}"], None, r"no input vectors: pass --vectors FILE or --random N",
-                 id="no-vectors"),
-    pytest.param(["validate", "{model}", "--random", "0"], None, r"--random must be a positive integer, not 0",
-                 id="random-zero"),
-    pytest.param(["validate", "{model}", "--random", "5", "--against", "reference,rtl", "--rtl", "{d}/none.toml"],
-                 None,
-                 r"--rtl '.*none\.toml' is neither 'auto' nor an existing manifest file", id="missing-rtl-manifest"),
-    pytest.param(["validate", "{model}", "--random", "5", "--chunk-size", "0"], None,
-                 r"--chunk-size must be a positive integer, not 0", id="chunk-size-zero"),
-    pytest.param(["validate", "{model}", "--random", "5", "--tolerance-lsb", "-1"], None,
-                 r"--tolerance-lsb must be at least 0, not -1", id="negative-tolerance"),
-    pytest.param(["validate", "{model}", "--vectors", "{pattern}", "--board-capture", "{pattern}"], None,
-                 r"--board-capture needs --vectors INPUT_PATTERN_FILE and --link-map MAP as well",
-                 id="capture-without-link-map"),
-    pytest.param(["emulate", "{model}", "{vectors}", "-o", "{d}/no/such/dir/out.h5"], None,
-                 r"directory '.*no/such/dir' does not exist", id="emulate-output-dir"),
-    pytest.param(["emulate", "{model}", "{vectors}", "-o", "{vectors}"], None,
-                 r"is the input file; write to another file", id="emulate-onto-input"),
-    pytest.param(["emulate", "{model}", "{d}/nope.h5", "-o", "{d}/o.h5"], None,
-                 r"INPUT '.*nope\.h5' does not exist", id="emulate-missing-input"),
+    pytest.param(
+        ["validate", "{d}/missing.h5", "--random", "5"],
+        None,
+        r"MODEL '.*missing\.h5' does not exist \(expected a model file or an hls4ml project\)",
+        id="missing-model",
+    ),
+    pytest.param(
+        ["validate", "{d}/garbage.h5", "--random", "5"],
+        lambda d: (d / "garbage.h5").write_bytes(b"\x89HDF not really" * 40),
+        r"garbage\.h5.*is not an fwparity model file",
+        id="corrupt-model",
+    ),
+    pytest.param(
+        ["validate", "{model}", "--vectors", "{d}/nope.h5"],
+        None,
+        r"--vectors '.*nope\.h5' does not exist",
+        id="missing-vectors",
+    ),
+    pytest.param(
+        ["validate", "{model}", "--vectors", "{d}/cut.h5"],
+        _truncated,
+        r"cut\.h5: not a readable HDF5 file",
+        id="truncated-hdf5",
+    ),
+    pytest.param(
+        ["validate", "{model}", "--vectors", "{d}/noise.bin"],
+        lambda d: (d / "noise.bin").write_bytes(bytes(range(256)) * 4),
+        r"noise\.bin: cannot tell the format from the content",
+        id="unknown-format",
+    ),
+    pytest.param(
+        ["validate", "{model}", "--vectors", "{d}/shape.h5"],
+        lambda d: _h5(d / "shape.h5", "input_1", np.zeros((4, 12))),
+        r"dataset inputs/input_1 has shape \(4, 12\), expected \(N, 16\) for model input 'input_1'",
+        id="wrong-shape",
+    ),
+    pytest.param(
+        ["validate", "{model}", "--vectors", "{d}/type.h5"],
+        lambda d: _h5(d / "type.h5", "input_1", np.zeros((4, 16), dtype=np.int64), "ap_fixed<18,8>"),
+        r"dataset inputs/input_1 has type ap_fixed<18,8>, expected ap_fixed<16,6> for model input",
+        id="wrong-type",
+    ),
+    pytest.param(
+        ["validate", "{model}", "--vectors", "{d}/range.h5"],
+        lambda d: _untyped_ints(d / "range.h5", np.full((4, 16), 40000, dtype=np.int64)),
+        r"range\.h5: dataset inputs/input_1.*40000",
+        id="raw-out-of-range",
+    ),
+    pytest.param(
+        ["validate", "{model}", "--vectors", "{d}/cols.dat"],
+        lambda d: (d / "cols.dat").write_text("0.5 " * 15 + "\n"),
+        r"cols\.dat:1: 15 values per line, but input_1\(16,\) need 16",
+        id="dat-columns",
+    ),
+    pytest.param(
+        ["validate", "{model}", "--vectors", "{d}/bad.txt", "--link-map", "{d}/map.toml"],
+        _bad_emp,
+        r"bad\.txt:6:\d+:",
+        id="malformed-pattern-line-column",
+    ),
+    pytest.param(
+        ["validate", "{model}", "--vectors", "{pattern}"],
+        None,
+        r"is an EMPv2 pattern file; pass --link-map MAP",
+        id="pattern-without-link-map",
+    ),
+    pytest.param(
+        ["validate", "{model}", "--random", "5", "--against", "reference,xsim"],
+        None,
+        r"--against names 'xsim', which is not a backend; choose from reference, csim, rtl",
+        id="bad-against",
+    ),
+    pytest.param(
+        ["validate", "{model}", "--random", "5", "--vectors", "{model}"],
+        None,
+        r"--vectors and --random exclude each other; pass one",
+        id="vectors-and-random",
+    ),
+    pytest.param(
+        ["validate", "{model}"], None, r"no input vectors: pass --vectors FILE or --random N", id="no-vectors"
+    ),
+    pytest.param(
+        ["validate", "{model}", "--random", "0"],
+        None,
+        r"--random must be a positive integer, not 0",
+        id="random-zero",
+    ),
+    pytest.param(
+        ["validate", "{model}", "--random", "5", "--against", "reference,rtl", "--rtl", "{d}/none.toml"],
+        None,
+        r"--rtl '.*none\.toml' is neither 'auto' nor an existing manifest file",
+        id="missing-rtl-manifest",
+    ),
+    pytest.param(
+        ["validate", "{model}", "--random", "5", "--chunk-size", "0"],
+        None,
+        r"--chunk-size must be a positive integer, not 0",
+        id="chunk-size-zero",
+    ),
+    pytest.param(
+        ["validate", "{model}", "--random", "5", "--tolerance-lsb", "-1"],
+        None,
+        r"--tolerance-lsb must be at least 0, not -1",
+        id="negative-tolerance",
+    ),
+    pytest.param(
+        ["validate", "{model}", "--vectors", "{pattern}", "--board-capture", "{pattern}"],
+        None,
+        r"--board-capture needs --vectors INPUT_PATTERN_FILE and --link-map MAP as well",
+        id="capture-without-link-map",
+    ),
+    pytest.param(
+        ["emulate", "{model}", "{vectors}", "-o", "{d}/no/such/dir/out.h5"],
+        None,
+        r"directory '.*no/such/dir' does not exist",
+        id="emulate-output-dir",
+    ),
+    pytest.param(
+        ["emulate", "{model}", "{vectors}", "-o", "{vectors}"],
+        None,
+        r"is the input file; write to another file",
+        id="emulate-onto-input",
+    ),
+    pytest.param(
+        ["emulate", "{model}", "{d}/nope.h5", "-o", "{d}/o.h5"],
+        None,
+        r"INPUT '.*nope\.h5' does not exist",
+        id="emulate-missing-input",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("argv", "make", "message"), BAD_INPUTS)
-def test_bad_input_exits_2_and_writes_nothing(argv: list[str], make: Any, message: str, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_exits_2_and_writes_nothing(
+    argv: list[str], make: Any, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     if make is not None:
         make(tmp_path)
     before = sorted(p.name for p in tmp_path.rglob("*"))
-    subs = {"{d}": str(tmp_path), "{model}": str(EXAMPLE), "{vectors}": str(EXAMPLE_VECTORS),
-            "{pattern}": str(REPO / "vectors" / "patterns" / "example_empv2.txt")}
+    subs = {
+        "{d}": str(tmp_path),
+        "{model}": str(EXAMPLE),
+        "{vectors}": str(EXAMPLE_VECTORS),
+        "{pattern}": str(REPO / "vectors" / "patterns" / "example_empv2.txt"),
+    }
     args = []
     for a in argv:
         for k, v in subs.items():
@@ -426,19 +616,39 @@ def test_bad_input_exits_2_and_writes_nothing(argv: list[str], make: Any, messag
 @pytest.mark.parametrize(
     ("env", "against", "message"),
     [
-        pytest.param({"VERILATOR": "/nonexistent/verilator"}, "reference,rtl",
-                     r"Could not find verilator.*install the rtl extra", id="verilator"),
-        pytest.param({"CXX": "/nonexistent/g++"}, "reference,csim", r"Could not find g\+\+.*install g\+\+",
-                     id="gxx"),
+        pytest.param(
+            {"VERILATOR": "/nonexistent/verilator"},
+            "reference,rtl",
+            r"Could not find verilator.*install the rtl extra",
+            id="verilator",
+        ),
+        pytest.param(
+            {"CXX": "/nonexistent/g++"}, "reference,csim", r"Could not find g\+\+.*install g\+\+", id="gxx"
+        ),
     ],
 )
-def test_a_missing_tool_exits_2_naming_what_to_install(env: dict[str, str], against: str, message: str,
-                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_tool_exits_2_naming_what_to_install(
+    env: dict[str, str],
+    against: str,
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     for k, v in env.items():
         monkeypatch.setenv(k, v)
-    code = main(["validate", str(EXAMPLE), "--random", "10", "--against", against, "--report-dir",
-                 str(tmp_path / "r")])
+    code = main(
+        [
+            "validate",
+            str(EXAMPLE),
+            "--random",
+            "10",
+            "--against",
+            against,
+            "--report-dir",
+            str(tmp_path / "r"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert re.search(message, err), err
@@ -456,15 +666,29 @@ def test_a_report_dir_that_is_a_file_exits_2(tmp_path: Path, capsys: pytest.Capt
 
     y = fwparity.emulate(model, raw).raw["softmax"]
     _write_capture(lm, tmp_path / "p.txt", raw, y)
-    code = main(["validate", str(EXAMPLE), "--vectors", str(tmp_path / "p.txt"), "--board-capture",
-                 str(tmp_path / "p.txt"), "--link-map", str(lm), "--report-dir", str(tmp_path / "file")])
+    code = main(
+        [
+            "validate",
+            str(EXAMPLE),
+            "--vectors",
+            str(tmp_path / "p.txt"),
+            "--board-capture",
+            str(tmp_path / "p.txt"),
+            "--link-map",
+            str(lm),
+            "--report-dir",
+            str(tmp_path / "file"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("fwparity validate: cannot use "), err
     assert (tmp_path / "file").read_text() == "x"
 
 
-def test_nan_and_inf_inputs_are_quantized_and_warned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_nan_and_inf_inputs_are_quantized_and_warned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     x = example_inputs(6)
     x[0, 1], x[2, 2], x[4, 4] = np.nan, np.inf, -np.inf
     _h5(tmp_path / "nan.h5", "input_1", x)
@@ -473,11 +697,14 @@ def test_nan_and_inf_inputs_are_quantized_and_warned(tmp_path: Path, capsys: pyt
     assert code == 0
     assert err == (
         "fwparity: warning: nan.h5 holds 1 NaN and 2 infinite input value(s); they were quantized as "
-        "ap_fixed<16,6>(double) does in the headers (NaN and inf have no fixed-point value, so check the source)\n"
+        "ap_fixed<16,6>(double) does in the headers (NaN and inf have no fixed-point value, so check the "
+        "source)\n"
     )
 
 
-def test_an_exception_mid_run_leaves_the_earlier_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_exception_mid_run_leaves_the_earlier_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A pre-existing report.json survives a run that dies in its second chunk."""
     import fwparity._backend as backend_module
 
@@ -507,6 +734,38 @@ def _validate_reference_twice(report_dir: Path) -> int:
 
     model = example_model()
     source = open_inputs(model, random=100, seed=0)
-    comparison = run_validation(model, source, [get_backend("reference"), get_backend("reference")], chunk_size=40)
+    comparison = run_validation(
+        model, source, [get_backend("reference"), get_backend("reference")], chunk_size=40
+    )
     write_reports(comparison, report_dir)
     return int(comparison.exit_code)
+
+
+# -- docs/cli.md
+# -----------------------------------------------------------------------------------------------
+
+
+def _doc_examples() -> list[tuple[str, int]]:
+    """Every ``$ fwparity ...`` line of docs/cli.md with the exit code it promises (``# exits N``, else 0)."""
+    examples = []
+    for line in (REPO / "docs" / "cli.md").read_text().splitlines():
+        if line.startswith("$ fwparity "):
+            m = re.search(r"#\s*exits (\d)", line)
+            examples.append((line[2:], int(m.group(1)) if m else 0))
+    return examples
+
+
+@pytest.mark.requires_gxx
+def test_the_examples_in_docs_cli_md_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shlex
+
+    (tmp_path / "vectors").symlink_to(REPO / "vectors")
+    monkeypatch.chdir(tmp_path)
+    examples = _doc_examples()
+    assert len(examples) >= 6
+    for command, expected in examples:
+        code = main(shlex.split(command, comments=True)[1:])
+        captured = capsys.readouterr()
+        assert code == expected, f"{command}\n{captured.out}\n{captured.err}"

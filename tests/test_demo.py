@@ -1,7 +1,9 @@
 """``fwparity demo``: the bundled example validated end to end, reports written, missing tools named.
 
-The full demo (reference vs csim vs RTL) builds the example's RTL, ~2 minutes cold on 2 cores; CI runs it through
-``make demo``. Here the RTL side of the pipeline is covered by tests/test_cli.py on a smaller model, and the demo
+The full demo (reference vs csim vs RTL) builds the example's RTL, ~2 minutes cold on 2 cores; CI runs it
+through
+``make demo``. Here the RTL side of the pipeline is covered by tests/test_cli.py on a smaller model, and the
+demo
 runs reference vs csim (its C++ build is shared with test_cli's through the content cache).
 """
 
@@ -16,11 +18,17 @@ from fwparity.cli import main
 
 
 @pytest.mark.requires_gxx
-def test_demo_reference_vs_csim_writes_three_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_reference_vs_csim_writes_three_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["demo", "--out", str(tmp_path / "demo"), "--against", "reference,csim"])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == ["junit.xml", "report.html", "report.json"]
+    assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == [
+        "junit.xml",
+        "report.html",
+        "report.json",
+    ]
     data = json.loads((tmp_path / "demo" / "report.json").read_text())
     assert data["status"] == "parity"
     assert data["model"]["name"] == "jet_mlp"

@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fwparity._backend import get_backend
-from fwparity.compare import quantize_inputs
 from fwparity._example import EXAMPLE_SEED, example_inputs, example_model
+from fwparity.compare import quantize_inputs
 from fwparity.vectors import VectorSet, write_vectors
 
 HERE = Path(__file__).resolve().parent

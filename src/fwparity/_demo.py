@@ -47,10 +47,13 @@ def rtl_gap(model: Any) -> str | None:
     return None
 
 
-def run_demo(out: str | os.PathLike[str] = DEFAULT_OUT, against: list[str] | None = None) -> tuple[Any, dict[str, Path]]:
+def run_demo(
+    out: str | os.PathLike[str] = DEFAULT_OUT, against: list[str] | None = None
+) -> tuple[Any, dict[str, Path]]:
     """Validate the example and write ``report.json``, ``report.html`` and ``junit.xml`` into ``out``.
 
-    Returns the Comparison and the report paths. Raises ``ToolNotFound`` (naming what to install) when a backend's
+    Returns the Comparison and the report paths. Raises ``ToolNotFound`` (naming what to install) when a
+    backend's
     tool is missing and ``UnsupportedLayer`` when ``against`` asks for RTL the generator cannot build.
     """
     from ._pipeline import make_backends, run_validation, warn

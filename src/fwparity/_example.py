@@ -1,8 +1,12 @@
-"""The bundled example: a jet-tagging MLP (16 -> 64 -> 32 -> 32 -> 5, ReLU, stable softmax), all ap_fixed<16,6>.
+"""The bundled example: a jet-tagging MLP (16 -> 64 -> 32 -> 32 -> 5, ReLU, stable softmax), all
+ap_fixed<16,6>.
 
-It is the model of ``fwparity demo`` and the CLI tests. The weights are drawn from a fixed seed directly on the
-ap_fixed<16,6> grid, so the model is the same on every machine and needs neither Keras nor hls4ml. The committed
-files under ``vectors/`` (``jet_mlp.fwp.h5``, ``jet_mlp_vectors.h5``) are written by ``vectors/make_example.py``
+It is the model of ``fwparity demo`` and the CLI tests. The weights are drawn from a fixed seed directly on
+the
+ap_fixed<16,6> grid, so the model is the same on every machine and needs neither Keras nor hls4ml. The
+committed
+files under ``vectors/`` (``jet_mlp.fwp.h5``, ``jet_mlp_vectors.h5``) are written by
+``vectors/make_example.py``
 from this module; :func:`example_model` rebuilds the same model when those files are not at hand (an installed
 wheel has no ``vectors/`` directory).
 """
@@ -10,8 +14,12 @@ wheel has no ``vectors/`` directory).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .model import Model
 
 __all__ = ["EXAMPLE_SEED", "example_model", "example_inputs", "example_dir", "example_files"]
 
@@ -19,7 +27,8 @@ EXAMPLE_SEED = 20240611
 _T = "ap_fixed<16,6>"
 _SIZES = (16, 64, 32, 32, 5)
 _SOFTMAX_TYPES = {
-    # hls4ml 1.3 defaults for the stable softmax (fpga_backend.py); inp_norm_t = ap_ufixed<W-1, I-1> of the input.
+    # hls4ml 1.3 defaults for the stable softmax (fpga_backend.py); inp_norm_t = ap_ufixed<W-1, I-1> of the
+    # input.
     "exp_table": "ap_fixed<18,8,AP_RND,AP_SAT>",
     "inv_table": "ap_fixed<18,8,AP_RND,AP_SAT>",
     "accum": "ap_fixed<18,8,AP_RND,AP_SAT>",
@@ -29,7 +38,7 @@ _SOFTMAX_TYPES = {
 }
 
 
-def example_model(seed: int = EXAMPLE_SEED) -> object:
+def example_model(seed: int = EXAMPLE_SEED) -> Model:
     """The jet-tagging MLP with weights drawn from ``seed`` (raw codes of ap_fixed<16,6>).
 
     Weights are normal with standard deviation ``1/sqrt(n_in)`` (so activations stay inside ap_fixed<16,6>'s
@@ -66,7 +75,7 @@ def example_model(seed: int = EXAMPLE_SEED) -> object:
                 "dense",
                 [previous],
                 (n_out,),
-                {"weight": _T, "bias": _T, "accum": _T, "result": _T},
+                {"weight": t, "bias": t, "accum": t, "result": t},
                 {"weight": weight, "bias": bias},
                 {"n_in": n_in, "n_out": n_out, "strategy": "latency"},
             )
@@ -74,7 +83,7 @@ def example_model(seed: int = EXAMPLE_SEED) -> object:
         previous = name
         if name != "output":
             relu = f"relu{k + 1}"
-            layers.append(Layer(relu, "relu", [previous], (n_out,), {"result": _T}))
+            layers.append(Layer(relu, "relu", [previous], (n_out,), {"result": t}))
             previous = relu
     layers.append(
         Layer(
@@ -82,7 +91,7 @@ def example_model(seed: int = EXAMPLE_SEED) -> object:
             "softmax",
             [previous],
             (_SIZES[-1],),
-            dict(_SOFTMAX_TYPES),
+            {k: FixedType.parse(v) for k, v in _SOFTMAX_TYPES.items()},
             {},
             {
                 "implementation": "stable",
@@ -98,7 +107,7 @@ def example_model(seed: int = EXAMPLE_SEED) -> object:
             },
         )
     )
-    model = Model("jet_mlp", [Tensor("input_1", (_SIZES[0],), _T)], layers, ["softmax"])
+    model = Model("jet_mlp", [Tensor("input_1", (_SIZES[0],), t)], layers, ["softmax"])
     model.validate()
     return model
 
@@ -119,7 +128,8 @@ def example_inputs(n: int, seed: int = EXAMPLE_SEED) -> np.ndarray:
 
 
 def example_dir() -> Path | None:
-    """The repository's ``vectors/`` directory when fwparity runs from a checkout (editable install), else None."""
+    """The repository's ``vectors/`` directory when fwparity runs from a checkout (editable install), else
+    None."""
     here = Path(__file__).resolve().parent
     for candidate in (here / "data", here.parents[1] / "vectors"):
         if (candidate / "jet_mlp.fwp.h5").is_file():

@@ -60,7 +60,12 @@ def _cmd_emulate(args: argparse.Namespace) -> int:
     with _os_errors("emulate"):
         model = resolve_model(args.model)
         n, source = emulate_file(
-            model, args.input, args.output, trace=args.trace, chunk_size=args.chunk_size, link_map=args.link_map
+            model,
+            args.input,
+            args.output,
+            trace=args.trace,
+            chunk_size=args.chunk_size,
+            link_map=args.link_map,
         )
     warn_nonfinite(source, model)
     print(f"wrote {args.output}: {n} events through model {model.name!r}")
@@ -195,8 +200,8 @@ def _get_parser() -> argparse.ArgumentParser:
     p.add_argument("model")
     p.add_argument("input")
     p.add_argument("-o", "--output", required=True, help="schema-1 HDF5 file to write")
-    p.add_argument("--trace", action="store_true", help="also write every layer's output (trace/reference/...)")
-    p.add_argument("--chunk-size", type=int, default=10_000, metavar="N", help="events per chunk (memory bound)")
+    p.add_argument("--trace", action="store_true", help="also write every layer's output (trace/reference/)")
+    p.add_argument("--chunk-size", type=int, default=10_000, metavar="N", help="events per chunk")
     p.add_argument("--link-map", metavar="MAP", default=None, help="link map, when INPUT is an EMP/APx file")
     p.set_defaults(func=lambda a: _cmd_emulate(a))
 
@@ -208,13 +213,13 @@ def _get_parser() -> argparse.ArgumentParser:
     p.add_argument("--random", metavar="N", type=int, default=None)
     p.add_argument("--seed", metavar="S", type=int, default=0)
     p.add_argument(
-        "--against", default=None, help="backends to run, expected first (default: reference,csim[,rtl with --rtl])"
+        "--against", default=None, help="backends, expected first (default: reference,csim[,rtl with --rtl])"
     )
     p.add_argument("--report-dir", metavar="DIR", default="fwparity-report")
     p.add_argument("--tolerance-lsb", type=int, default=0, metavar="N", help="differences of <= N LSB pass")
     p.add_argument("--max-listed", type=int, default=100, metavar="N", help="mismatches listed in the report")
     p.add_argument("--chunk-size", type=int, default=10_000, metavar="N", help="vectors per chunk")
-    p.add_argument("--board-capture", metavar="FILE", default=None, help="output pattern file captured on a board")
+    p.add_argument("--board-capture", metavar="FILE", default=None, help="output pattern file from a board")
     p.add_argument("--link-map", metavar="MAP", default=None, help="link map for EMP/APx pattern files")
     p.set_defaults(func=lambda a: _cmd_validate(a))
 
