@@ -623,14 +623,16 @@ def _int_from_double(x: np.ndarray, dst: FixedType) -> np.ndarray:
     w = dst.width
     mask = (1 << w) - 1
     if w <= 63:
-        mag = np.abs(x)
-        neg = np.signbit(x)
-        finite = np.isfinite(mag)
-        # trunc and fmod are exact on doubles; inf/NaN have shift -972 <= -W, so they give 0.
-        v = np.fmod(np.trunc(np.where(finite, mag, 0.0)), float(1 << w)).astype(np.int64)
-        # The header shifts the magnitude to -1 (not 0) when |x| < 0.5 and x < 0, then negates it: +1.
-        v = np.where(neg & (mag < 0.5) & (mag != 0), -1, v)
-        low = np.where(neg, -v, v) & mask
+        # trunc keeps the sign, so this is -trunc(|x|) for negative x, as the header's negation gives; values
+        # past 2**62 (rare) are reduced exactly first, inf and NaN (shift -972 <= -W) give 0.
+        v = np.trunc(x)
+        odd = np.flatnonzero(~(np.abs(v) < 2.0**62))
+        if odd.size:
+            big = v[odd]
+            v[odd] = np.where(np.isfinite(big), np.fmod(np.where(np.isfinite(big), big, 0.0), 2.0**w), 0.0)
+        low = v.astype(np.int64) & mask
+        # The header shifts the magnitude to -1 (not 0) when -0.5 < x < 0, then negates it: +1.
+        low[np.flatnonzero((x < 0) & (x > -0.5))] = 1
         return _to_signed(low, w) if dst.signed else low
     m, sh, neg = _decode_double(x)  # the header's shift amount DOUBLE_MAN - exp is exactly F2
     man = np.abs(m)
