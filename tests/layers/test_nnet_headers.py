@@ -28,9 +28,14 @@ ACC_T = "ap_fixed<10,4,AP_RND,AP_SAT>"
 SLOPE, SHIFT = 0.3, 0.625
 
 SOURCE = r"""
-#include "ap_fixed.h" #include "nnet_activation.h" #include "nnet_merge.h"
+#include "ap_fixed.h"
+#include "nnet_activation.h"
+#include "nnet_merge.h"
 
-typedef IN_T in_t; typedef RES_T res_t; typedef SLOPE_T slope_t; typedef SHIFT_T shift_t;
+typedef IN_T in_t;
+typedef RES_T res_t;
+typedef SLOPE_T slope_t;
+typedef SHIFT_T shift_t;
 
 template <class T> T from_raw(long long r) { T x; x.range(T::width - 1, 0) = r; return x; }
 template <class T> long long to_raw(T x) { return (long long)x.range(T::width - 1, 0).to_uint64(); }
