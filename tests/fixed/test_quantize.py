@@ -481,3 +481,43 @@ def test_invalid_calls(call: object, error: type[Exception], message: str | None
         call()  # type: ignore[operator]
     if message is not None:
         assert str(info.value) == message
+
+
+def test_pre_round_bit_w_overrides_the_wrap_sm_fold() -> None:
+    # 8 into ap_fixed<4,4,AP_TRN,AP_WRAP_SM>: bit W of floor(t) is 0, so the pattern 1000 folds to 0111 (7).
+    # A caller that already dropped the high bits passes the bit instead; with it set, 1000 stays (-8).
+    t = FixedType.parse("ap_fixed<4,4,AP_TRN,AP_WRAP_SM>")
+    assert requantize([8], 0, t).tolist() == [7]
+    assert requantize([8], 0, t, pre_round_bit_w=[True]).tolist() == [-8]
+    assert requantize(np.array([8], dtype=object), 0, t, pre_round_bit_w=[True]).tolist() == [-8]
+
+
+def _ap_int_from_double(x: float, width: int, signed: bool) -> int:
+    """ap_int_base(double) transcribed line by line from ap_int_base.h, on one value."""
+    bits = int(np.array(x).view(np.uint64))
+    is_neg = bits >> 63
+    exp = ((bits >> 52) & 0x7FF) - 1023
+    man = (bits & ((1 << 52) - 1)) | (1 << 52)
+    if bits & ((1 << 63) - 1) == 0:
+        v = 0
+    else:
+        sh_amt = 52 - exp
+        if sh_amt == 0:
+            v = man
+        elif sh_amt > 0:
+            v = man >> sh_amt if sh_amt < 54 else (-1 if is_neg else 0)
+        else:
+            v = man << -sh_amt if -sh_amt < width else 0
+    v = (-v if is_neg else v) % (1 << width)
+    return v - (1 << width) if signed and v >> (width - 1) else v
+
+
+@pytest.mark.parametrize("width", [1, 2, 7, 8, 31, 32, 33, 52, 53, 62, 63, 64, 65, 100])
+@pytest.mark.parametrize("signed", [True, False], ids=["int", "uint"])
+def test_ap_int_from_double_follows_the_header_code(width: int, signed: bool) -> None:
+    rng = np.random.default_rng(width)
+    specials = [0.0, -0.0, -0.3, -0.49, -0.5, 0.5, -1e-300, 5e-324, -5e-324, math.nan, NAN_NEG, math.inf]
+    huge = [-math.inf, 1e300, -1e300, 2.0**63, -(2.0**63), 2.0**64 + 2.0**12, -(2.0**64 + 2.0**12)]
+    x = np.concatenate([rng.normal(0, 2.0 ** int(rng.integers(-3, 70)), 200), specials, huge])
+    t = FixedType(width, width, signed=signed, is_int=True)
+    assert from_float(x, t).tolist() == [_ap_int_from_double(float(v), width, signed) for v in x]
