@@ -266,9 +266,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 ERRORS = [
     pytest.param(
-        dict(
-            body_extra="    nnet::resize_nearest<layer3_t, config9>(layer3_out, layer3_out); // up\n"
-        ),
+        dict(body_extra="    nnet::resize_nearest<layer3_t, config9>(layer3_out, layer3_out); // up\n"),
         None,
         UnsupportedLayer,
         "Layer 'up': nnet::resize_nearest is not supported by fwparity; call: "

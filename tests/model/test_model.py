@@ -188,3 +188,22 @@ def test_concatenate_axis_is_keras_convention(axis: int, shape: tuple[int, int])
     m.layers[0].shape = wrong
     with pytest.raises(InvalidArgument, match=r"cannot give shape"):
         m.validate()
+
+
+def _conv_model(weight_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> Model:
+    t = "ap_fixed<8,3>"
+    types = {"weight": t, "bias": t, "accum": "ap_fixed<16,6>", "result": t}
+    w = np.zeros(weight_shape, dtype=np.int64)
+    b = np.zeros(out_shape[-1:], dtype=np.int64)
+    layer = Layer("conv", "conv1d", ["x"], out_shape, types, {"weight": w, "bias": b}, {"kernel": 3})
+    return Model("c", [Tensor("x", (8, 2), t)], [layer], ["conv"])
+
+
+def test_conv_weight_shapes_are_checked() -> None:
+    _conv_model((3, 2, 4), (6, 4)).validate()
+    with pytest.raises(
+        InvalidArgument,
+        match=r"^Layer 'conv' \(kind='conv1d'\): weights\['weight'\] has shape \(3, 4, 2\), expected 3 axes "
+        r"ending in \(2, 4\) from input shape \(8, 2\) and output shape \(6, 4\)$",
+    ):
+        _conv_model((3, 4, 2), (6, 4)).validate()

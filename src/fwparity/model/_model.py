@@ -374,6 +374,19 @@ class Model:
                 raise InvalidArgument(
                     f"{where}: weights['bias'] has shape {layer.weights['bias'].shape}, expected {(n_out,)}"
                 )
+        elif kind in ("conv1d", "conv2d"):
+            rank = 3 if kind == "conv1d" else 4
+            w = layer.weights["weight"]
+            c_in, n_filt = shapes[0][-1], layer.shape[-1]
+            if w.ndim != rank or w.shape[-2:] != (c_in, n_filt) or len(shapes[0]) != rank - 1:
+                raise InvalidArgument(
+                    f"{where}: weights['weight'] has shape {w.shape}, expected {rank} axes ending in "
+                    f"{(c_in, n_filt)} from input shape {shapes[0]} and output shape {layer.shape}"
+                )
+            if layer.weights["bias"].shape != (n_filt,):
+                raise InvalidArgument(
+                    f"{where}: weights['bias'] has shape {layer.weights['bias'].shape}, expected {(n_filt,)}"
+                )
         elif kind in ("batchnorm",):
             n = layer.shape[-1]
             for key in ("scale", "bias"):
