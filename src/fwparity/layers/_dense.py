@@ -69,7 +69,8 @@ def accumulation_order(
     if rf % n_in == 0:
         # dense_resource_rf_gt_nin_rem0: each output still sees its inputs in natural order.
         return np.tile(base, (n_out, 1))
-    rows = [sorted(range(n_in), key=lambda i, o=o: (o * n_in + i) % rf) for o in range(n_out)]
+    # dense_resource_rf_gt_nin: output o receives input i at reuse step (o * n_in + i) % rf.
+    rows = [sorted(range(n_in), key=lambda i: (o * n_in + i) % rf) for o in range(n_out)]  # noqa: B023
     return np.array(rows)
 
 
@@ -403,7 +404,7 @@ def _im2col(
         sl = tuple(
             slice(offs[i], offs[i] + strides[i] * (out_sizes[i] - 1) + 1, strides[i]) for i in range(nd)
         )
-        cols.append(xp[(slice(None), *sl, slice(None))])
+        cols.append(xp[(slice(None),) + sl + (slice(None),)])
     patches = np.stack(cols, axis=-2)  # (N, *out, prod(kernel), C)
     return patches.reshape(*patches.shape[:-2], -1)
 

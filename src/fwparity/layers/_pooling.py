@@ -50,7 +50,7 @@ def pool_windows(
     cells, counts = [], np.zeros(out, dtype=np.int64)
     for offs in np.ndindex(*pool):
         sl = tuple(slice(offs[i], offs[i] + strides[i] * (out[i] - 1) + 1, strides[i]) for i in range(nd))
-        cells.append(xp[(slice(None), *sl, slice(None))])
+        cells.append(xp[(slice(None),) + sl + (slice(None),)])
         counts += ones[sl]
     return np.stack(cells, axis=-2), counts
 

@@ -123,7 +123,7 @@ def _conv2d(layer: Layer, inputs: Inputs, tally: Tally | None) -> np.ndarray:
     return conv2d(
         x,
         x_type=xt,
-        strides=_ints(o.get("strides", 1), 2),
+        strides=_ints(o.get("strides", 1), 2),  # type: ignore[arg-type]
         pads=pads,  # type: ignore[arg-type]
         tally=tally,
         **_conv_common(layer),
