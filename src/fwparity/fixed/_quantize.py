@@ -540,8 +540,20 @@ def _fixed_from_double_fast(x: np.ndarray, dst: FixedType) -> np.ndarray:
         q[special] = np.where(neg[special], -np.inf, np.inf)
         sym = mode is Overflow.SAT_SYM and dst.signed and w > 1
         return np.clip(q, float(dst.min_raw + sym), float(dst.max_raw), out=q).astype(np.int64)
-    fl = np.floor(t)
     quant = dst.quantization
+    if quant is Quantization.TRN and mode is Overflow.WRAP and dst.sat_bits == 0 and w <= 63:
+        # The default ap_fixed<W,I>: floor, then the low W bits, all in place.
+        fl = np.floor(t, out=t)
+        if -(2.0**62) < fl.min(initial=0.0) and fl.max(initial=0.0) < 2.0**62:
+            q_i = fl.astype(np.int64)
+        else:
+            q_i = _float_to_int64_mod(fl, w)
+        np.bitwise_and(q_i, (1 << w) - 1, out=q_i)
+        if dst.signed:
+            np.left_shift(q_i, 64 - w, out=q_i)
+            np.right_shift(q_i, 64 - w, out=q_i)
+        return q_i
+    fl = np.floor(t)
     inc: np.ndarray | None = None
     if quant is Quantization.RND:
         inc = (t - fl) >= 0.5
