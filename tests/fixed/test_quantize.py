@@ -1,12 +1,10 @@
 """Quantization and overflow: from_float, cast, requantize, to_float.
 
 Expected values come from outside the code under test: the worked examples of the ap_fixed reference notes
-(checked
-there against compiled headers), values pinned from g++ runs of hls4ml 1.3.0's ap_types (marked below), and
-the
-plain meaning of each rounding mode. The exhaustive comparison with compiled headers is
-tests/fixed/test_oracle.py;
-this module is the fast sanity layer plus the equivalence of fwparity's own execution paths.
+(checked there against compiled headers), values pinned from g++ runs of hls4ml 1.3.0's ap_types (marked
+below), and the plain meaning of each rounding mode. The exhaustive comparison with compiled headers is
+tests/fixed/test_oracle.py; this module is the fast sanity layer plus the equivalence of fwparity's own
+execution paths.
 """
 
 from __future__ import annotations
@@ -484,8 +482,8 @@ def test_invalid_calls(call: object, error: type[Exception], message: str | None
 
 
 def test_pre_round_bit_w_overrides_the_wrap_sm_fold() -> None:
-    # 8 into ap_fixed<4,4,AP_TRN,AP_WRAP_SM>: bit W of floor(t) is 0, so the pattern 1000 folds to 0111 (7).
-    # A caller that already dropped the high bits passes the bit instead; with it set, 1000 stays (-8).
+    # 8 into ap_fixed<4,4,AP_TRN,AP_WRAP_SM>: bit W of floor(t) is 0, so the pattern 1000 folds to 0111 (7). A
+    # caller that already dropped the high bits passes the bit instead; with it set, 1000 stays (-8).
     t = FixedType.parse("ap_fixed<4,4,AP_TRN,AP_WRAP_SM>")
     assert requantize([8], 0, t).tolist() == [7]
     assert requantize([8], 0, t, pre_round_bit_w=[True]).tolist() == [-8]
@@ -521,3 +519,22 @@ def test_ap_int_from_double_follows_the_header_code(width: int, signed: bool) ->
     x = np.concatenate([rng.normal(0, 2.0 ** int(rng.integers(-3, 70)), 200), specials, huge])
     t = FixedType(width, width, signed=signed, is_int=True)
     assert from_float(x, t).tolist() == [_ap_int_from_double(float(v), width, signed) for v in x]
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "ap_fixed<16,6,AP_RND,AP_SAT>",
+        "ap_fixed<16,6>",
+        "ap_fixed<8,12,AP_RND_CONV,AP_SAT_SYM>",
+        "ap_int<8>",
+        "ap_uint<70>",
+        "ap_fixed<70,20,AP_RND,AP_SAT>",
+        "ap_fixed<16,6,AP_TRN,AP_WRAP,2>",
+    ],
+)
+def test_signalling_nan_is_a_nan_without_warnings(spelling: str) -> None:
+    # Any bit pattern may reach from_float; a signalling NaN must not trip filterwarnings=error.
+    snan = np.array([0x7FF0000000000001, 0xFFF0000000000001], dtype=np.uint64).view(np.float64)
+    quiet = np.array([math.nan, NAN_NEG])
+    assert from_float(snan, spelling).tolist() == from_float(quiet, spelling).tolist()

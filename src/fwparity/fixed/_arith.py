@@ -2,10 +2,9 @@
 
 In the headers an operator never rounds: ``a*b``, ``a+b``, ``a-b``, ``a/b`` and ``-a`` produce a wider type
 (``ap_fixed_base::RType``, with the default modes TRN/WRAP) that holds the exact result, and only the
-assignment to a
-destination applies that destination's Q/O. So these functions return exact raw integers plus the result type;
-round
-them with :func:`fwparity.fixed.cast`. Shifts are the exception: they keep the operand's type and wrap.
+assignment to a destination applies that destination's Q/O. So these functions return exact raw integers plus
+the result type; round them with :func:`fwparity.fixed.cast`. Shifts are the exception: they keep the
+operand's type and wrap.
 """
 
 from __future__ import annotations
@@ -380,11 +379,11 @@ def lt(
 ) -> np.ndarray:
     """``a < b`` between two fixed-point values (the LSBs are aligned first).
 
-    By default this is what C++ computes for ``a < b`` (likewise for the other comparisons): exact, except
-    in two corners of the headers that ``exact=True`` leaves out. A signed and an unsigned operand are
-    compared as unsigned (like C) when the two words, after aligning the LSBs, are not both narrower than 32
-    bits and the unsigned one is at least as wide; and aligning an ``AP_SAT_SYM`` right operand to a finer LSB
-    moves its most negative code up one LSB.
+    By default this is what C++ computes for ``a < b`` (likewise for the other comparisons): exact, except in
+    two corners of the headers that ``exact=True`` leaves out. A signed and an unsigned operand are compared
+    as unsigned (like C) when the two words, after aligning the LSBs, are not both narrower than 32 bits and
+    the unsigned one is at least as wide; and aligning an ``AP_SAT_SYM`` right operand to a finer LSB moves
+    its most negative code up one LSB.
 
     >>> lt([1], "ap_fixed<8,4>", [1], "ap_fixed<8,2>").tolist()  # 1/16 < 1/64 is False
     [False]

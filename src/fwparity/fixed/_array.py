@@ -2,8 +2,7 @@
 
 A thin convenience over the functional API (:mod:`fwparity.fixed._arith`, :mod:`fwparity.fixed._quantize`) for
 interactive use and tests. It never guesses a format and never rounds implicitly: arithmetic grows the word
-like the
-headers do, and only :meth:`FixedArray.cast` quantizes.
+like the headers do, and only :meth:`FixedArray.cast` quantizes.
 """
 
 from __future__ import annotations
@@ -37,8 +36,8 @@ class FixedArray:
     array; :meth:`is_identical` compares bits and format, which is what every HLS or RTL check needs.
     ``+ - * /`` and unary ``-`` return the headers' full-precision result (see :class:`FixedType`); an ``int``
     operand takes the C rule (``ap_fixed<32,32>``). A finite ``float`` can be compared with (exactly, no
-    rounding
-    of either side) but not added or multiplied: ``ap_fixed op double`` does not compile in C++ either.
+    rounding of either side) but not added or multiplied: ``ap_fixed op double`` does not compile in C++
+    either.
 
     Parameters
     ----------

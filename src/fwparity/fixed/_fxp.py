@@ -1,22 +1,18 @@
 """Interoperability with fxpmath, for users who already hold ``Fxp`` objects.
 
 Only the representation crosses over: raw integers, word length, fraction length, signedness and the mode
-names.
-fxpmath's own arithmetic and quantization are *not* bit-exact with ``ap_fixed`` in several places (measured
-against
-the headers in the reference notes), so do the conversions in fwparity and hand fxpmath the raw codes:
+names. fxpmath's own arithmetic and quantization are *not* bit-exact with ``ap_fixed`` in several places
+(measured against the headers in the reference notes), so do the conversions in fwparity and hand fxpmath the
+raw codes:
 
 * For words of 64 bits or more fxpmath ignores the rounding mode (values take an object path that truncates
-  toward
-  zero): ``ap_fixed<70,20,AP_RND>(0.7490612344946697)`` is raw 843367974136970, fxpmath gives ...969.
+  toward zero): ``ap_fixed<70,20,AP_RND>(0.7490612344946697)`` is raw 843367974136970, fxpmath gives ...969.
 * Its default rounding is ``trunc`` (toward zero), not AP_TRN (floor): ``Fxp(-2.7, True, 8, 0)`` is -2,
-  ``ap_fixed<8,8>``
-  gives -3. Its default overflow is ``saturate``, not AP_WRAP.
+  ``ap_fixed<8,8>`` gives -3. Its default overflow is ``saturate``, not AP_WRAP.
 * It has only ``wrap`` and ``saturate``: AP_SAT_ZERO, AP_SAT_SYM, AP_WRAP_SM and saturation bits N > 0 have no
   counterpart, and :func:`to_fxp` refuses them rather than change the type's meaning.
 * ``wrap`` of values with |x * 2**F| >= 2**63 overflows inside fxpmath (``2**64 + 2**12`` into
-  ``ap_fixed<16,16>``
-  gives 0 or raises, not 4096).
+  ``ap_fixed<16,16>`` gives 0 or raises, not 4096).
 """
 
 from __future__ import annotations

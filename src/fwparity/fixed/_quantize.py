@@ -1,23 +1,18 @@
 """Quantization and overflow: the one kernel behind ``T(double)`` and ``T = other_fixed``.
 
 Both conversions in the headers run the same algorithm on a source written exactly as ``M * 2**-F2``: round
-the bits
-below the destination LSB by the quantization mode, then fold the result into ``W`` bits by the overflow mode.
-This
-module implements that algorithm once (:func:`requantize`) on raw integers, plus the double decoding in front
-of it
-(:func:`from_float`) and the conversion out (:func:`to_float`).
+the bits below the destination LSB by the quantization mode, then fold the result into ``W`` bits by the
+overflow mode. This module implements that algorithm once (:func:`requantize`) on raw integers, plus the
+double decoding in front of it (:func:`from_float`) and the conversion out (:func:`to_float`).
 
 Two execution paths give the same bits:
 
 * an ``int64`` numpy path, used whenever the destination has ``W <= 63``; every intermediate is provably below
-  2**63
-  (a left shift is never formed, its overflow is detected from bounds instead);
+  2**63 (a left shift is never formed, its overflow is detected from bounds instead);
 * an exact path on ``object`` arrays of Python ints for wider types and exotic shifts.
 
 ``from_float`` additionally has a float64 fast path (``ldexp``/``floor`` are exact on doubles) for the common
-types; it
-is cross-checked against the integer decoding in the tests.
+types; it is cross-checked against the integer decoding in the tests.
 """
 
 from __future__ import annotations
@@ -122,8 +117,7 @@ def _overflow(
     """Apply ``dst``'s overflow mode.
 
     ``low`` is the rounded value modulo 2**W (non-negative), ``under``/``over`` say whether the rounded value
-    was
-    below/above the range, ``neg`` is the sign of the source and ``lsb_w`` bit W of floor(t) (only for
+    was below/above the range, ``neg`` is the sign of the source and ``lsb_w`` bit W of floor(t) (only for
     WRAP_SM, N=0).
     """
     w, n, mode = dst.width, dst.sat_bits, dst.overflow
@@ -340,8 +334,7 @@ def requantize(
     """Assign exact values ``raw * 2**-src_frac_bits`` to ``dst``: its quantization, then its overflow mode.
 
     This is the algorithm shared by ``ap_fixed_base(double)`` and fixed-to-fixed assignment in the headers, on
-    raw
-    integers of any size. It never goes through float and never wraps silently.
+    raw integers of any size. It never goes through float and never wraps silently.
 
     Parameters
     ----------
@@ -353,12 +346,11 @@ def requantize(
         The destination type; its Q, O and N apply (ap_int semantics are in :func:`cast`, not here).
     negative : array_like of bool, optional
         The sign of the source, used by TRN_ZERO, the round-to-nearest tie rules and AP_WRAP with N > 0;
-        defaults
-        to ``raw < 0``. The headers take it from the source (a double's sign bit), not from the rounded value.
+        defaults to ``raw < 0``. The headers take it from the source (a double's sign bit), not from the
+        rounded value.
     pre_round_bit_w : array_like of bool, optional
         Bit W of floor(t), for AP_WRAP_SM with N = 0, when the caller has already reduced ``raw``; computed
-        from
-        ``raw`` by default.
+        from ``raw`` by default.
 
     Returns
     -------
@@ -423,8 +415,7 @@ def _to_ap_int_base(m: np.ndarray, src: FixedType) -> np.ndarray:
         base = (m >> f) + carry.astype(np.int64).astype(m.dtype)
     else:
         # The buffer has one bit: I == 0 gives 0, and the carry makes it -1 (1 in a signed 1-bit word). For I
-        # < 0
-        # the headers read an uninitialised value; it is taken as 0 here.
+        # < 0 the headers read an uninitialised value; it is taken as 0 here.
         base = np.where(carry, -1, 0).astype(m.dtype)
     return base
 
@@ -433,9 +424,8 @@ def cast(raw: ArrayLike, src: FixedType | str, dst: FixedType | str) -> np.ndarr
     """Raw codes of ``dst x = value;`` where ``value`` holds the raw codes ``raw`` of type ``src``.
 
     The value is exact; only ``dst``'s modes count (the source's Q/O are irrelevant to an assignment). An
-    ``ap_int``
-    destination takes the integer part truncated toward zero (``to_ap_int_base()``), then wraps, like the
-    headers.
+    ``ap_int`` destination takes the integer part truncated toward zero (``to_ap_int_base()``), then wraps,
+    like the headers.
 
     Raises
     ------
@@ -467,8 +457,7 @@ def _decode_double(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Write every double exactly as ``M * 2**-F2`` the way the headers read it.
 
     NaN and inf have exponent 1024 (so they are +-(1.m) * 2**1024), subnormals keep the implicit 1 (the
-    header's
-    misdecoding), and +-0 give M = 0.
+    header's misdecoding), and +-0 give M = 0.
     """
     bits = np.ascontiguousarray(x, dtype=np.float64).view(np.int64)
     neg = bits < 0
@@ -495,8 +484,7 @@ def _fixed_from_double_exact(x: np.ndarray, dst: FixedType) -> np.ndarray:
 def _scale(x: np.ndarray, f: int) -> np.ndarray:
     """``x * 2**f``, exact unless it overflows or falls below 2**-1022 (the caller handles both)."""
     # overflow to inf is expected and handled as `special`; a signalling NaN (any random bit pattern may be
-    # one)
-    # raises FE_INVALID in the multiply although the result is the NaN that `special` handles
+    # one) raises FE_INVALID in the multiply although the result is the NaN that `special` handles
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         if -1022 <= f <= 1023:
             return x * (2.0**f)  # a multiplication by a normal power of two is ldexp, and 10x faster
@@ -517,10 +505,8 @@ def _fixed_from_double_fast(x: np.ndarray, dst: FixedType) -> np.ndarray:
     """float64 arithmetic that is exact for ``W <= 63`` and ``-937 <= I <= 971`` (see :func:`from_float`).
 
     ``t = x * 2**F`` is exact, ``floor(t)`` and ``t - floor(t)`` are exact, and ``floor(t) + 1`` is exact
-    whenever a
-    fraction exists (|t| < 2**52). Overflowing t, inf and NaN are multiples of 2**(W+1) there: they wrap to 0
-    and
-    overflow by their sign bit.
+    whenever a fraction exists (|t| < 2**52). Overflowing t, inf and NaN are multiples of 2**(W+1) there: they
+    wrap to 0 and overflow by their sign bit.
     """
     w, f = dst.width, dst.frac_bits
     neg = np.signbit(x)
@@ -637,7 +623,8 @@ def _int_from_double(x: np.ndarray, dst: FixedType) -> np.ndarray:
     if w <= 63:
         # trunc keeps the sign, so this is -trunc(|x|) for negative x, as the header's negation gives; values
         # past 2**62 (rare) are reduced exactly first, inf and NaN (shift -972 <= -W) give 0.
-        v = np.trunc(x)
+        with np.errstate(invalid="ignore"):  # a signalling NaN raises FE_INVALID; it is handled as NaN below
+            v = np.trunc(x)
         odd = np.flatnonzero(~(np.abs(v) < 2.0**62))
         if odd.size:
             big = v[odd]
@@ -658,8 +645,7 @@ def _int_from_double(x: np.ndarray, dst: FixedType) -> np.ndarray:
 
 def _fast_ok(dst: FixedType) -> bool:
     # I <= 971: inf, NaN and t >= 2**1024 are multiples of 2**(W+1) (they wrap to 0); F <= 1000: subnormals
-    # and
-    # their misdecoded value agree on floor and fraction; W <= 512 keeps the bounds exact doubles.
+    # and their misdecoded value agree on floor and fraction; W <= 512 keeps the bounds exact doubles.
     return dst.width <= 512 and dst.frac_bits <= 1000 and dst.int_bits <= 971
 
 
@@ -667,14 +653,11 @@ def from_float(x: ArrayLike, dst: FixedType | str, *, exact_decode: bool = False
     """Raw codes of ``dst(double)`` for every element of ``x``, exactly as the headers compute them.
 
     The double's exact binary value is rounded once by ``dst``'s quantization mode and folded by its overflow
-    mode.
-    Special inputs follow the headers: -0.0 -> 0; +-inf is +-2**1024 (saturates, or wraps to 0); NaN is read
-    by its
-    sign bit as +-(1.m) * 2**1024 (so ``np.nan`` saturates to the maximum); huge values wrap exactly modulo
-    2**W;
-    subnormals are misdecoded as (1.m) * 2**-1023. ``ap_int``/``ap_uint`` use ``ap_int_base(double)``:
-    truncation
-    toward zero, and a negative value with |x| < 0.5 gives +1 (a header bug, reproduced).
+    mode. Special inputs follow the headers: -0.0 -> 0; +-inf is +-2**1024 (saturates, or wraps to 0); NaN is
+    read by its sign bit as +-(1.m) * 2**1024 (so ``np.nan`` saturates to the maximum); huge values wrap
+    exactly modulo 2**W; subnormals are misdecoded as (1.m) * 2**-1023. ``ap_int``/``ap_uint`` use
+    ``ap_int_base(double)``: truncation toward zero, and a negative value with |x| < 0.5 gives +1 (a header
+    bug, reproduced).
 
     Parameters
     ----------

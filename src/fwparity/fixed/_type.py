@@ -1,10 +1,8 @@
 """The fixed-point type: :class:`FixedType`, its modes, and the HLS spelling parser.
 
 A ``FixedType`` is the Python twin of ``ap_fixed<W,I,Q,O,N>`` / ``ap_ufixed`` / ``ap_int<W>`` /
-``ap_uint<W>``. It is
-immutable and validated once, so every function that receives one can trust it; values never live inside it
-(they
-are raw integer arrays next to it).
+``ap_uint<W>``. It is immutable and validated once, so every function that receives one can trust it; values
+never live inside it (they are raw integer arrays next to it).
 """
 
 from __future__ import annotations
@@ -92,10 +90,8 @@ class FixedType:
     """An ``ap_fixed``/``ap_ufixed``/``ap_int``/``ap_uint`` type: width, integer bits, signedness and modes.
 
     ``value = raw * 2**-frac_bits`` with ``frac_bits = width - int_bits``; ``int_bits`` may be negative or
-    larger
-    than ``width``. Raw values are integer numpy arrays of :attr:`dtype`: ``int64`` up to 63 bits, else
-    ``object``
-    arrays of exact Python ints.
+    larger than ``width``. Raw values are integer numpy arrays of :attr:`dtype`: ``int64`` up to 63 bits, else
+    ``object`` arrays of exact Python ints.
 
     Parameters
     ----------
@@ -112,8 +108,7 @@ class FixedType:
         ``N``, the number of saturation bits of ``AP_WRAP``/``AP_WRAP_SM``, 0 to ``width``.
     is_int : bool
         ``ap_int``/``ap_uint``: requires ``int_bits == width`` and the default modes; changes the conversion
-        from
-        ``double`` (truncation toward zero, see :func:`fwparity.fixed.from_float`) and the spelling.
+        from ``double`` (truncation toward zero, see :func:`fwparity.fixed.from_float`) and the spelling.
 
     Raises
     ------
@@ -125,9 +120,9 @@ class FixedType:
     Notes
     -----
     Word growth: the exact, full-precision result type of each operator in the headers
-    (``ap_fixed_base::RType``).
-    The result takes the default modes (TRN, WRAP); only the modes of the type a result is assigned to matter.
-    ``S`` is signedness (1 or 0), ``F = W - I``. A C ``int`` operand is ``ap_fixed<32,32>`` first.
+    (``ap_fixed_base::RType``). The result takes the default modes (TRN, WRAP); only the modes of the type a
+    result is assigned to matter. ``S`` is signedness (1 or 0), ``F = W - I``. A C ``int`` operand is
+    ``ap_fixed<32,32>`` first.
 
     =====  ==========================================================  ==============
     op     result (W, I)                                               signed
