@@ -61,3 +61,18 @@ def mixed(tmp_path_factory: pytest.TempPathFactory):
         namespace="mixed_ns",
         seed=3,
     )
+
+
+@pytest.fixture(scope="session")
+def streamed(tmp_path_factory: pytest.TempPathFactory):
+    """io_stream: a Conv1D (packets of one pixel's channels) feeding a Dense (one packet of all elements)."""
+    from tests.hls4ml_gen import make_project
+
+    return make_project(
+        tmp_path_factory,
+        [("conv1d", 3, 3), ("relu",), ("flatten",), ("dense", 4), ("sigmoid",)],
+        input_shape=(8, 2),
+        io_type="io_stream",
+        default_precision="ap_fixed<14,5>",
+        seed=7,
+    )

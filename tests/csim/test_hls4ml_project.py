@@ -42,7 +42,7 @@ def _to_raw(values: np.ndarray, frac_bits: int) -> np.ndarray:
     return scaled.astype(np.int64)
 
 
-@pytest.mark.parametrize("which", ["jet", "mixed"])
+@pytest.mark.parametrize("which", ["jet", "mixed", "streamed"])
 def test_outputs_match_hls4ml_predict(which: str, request) -> None:
     project = request.getfixturevalue(which)
     lib = build_hls4ml_project(project.dir)
@@ -58,7 +58,7 @@ def test_outputs_match_hls4ml_predict(which: str, request) -> None:
     assert len(np.unique(got)) > 50  # random inputs give varied outputs, not a constant
 
 
-@pytest.mark.parametrize("which", ["jet", "mixed"])
+@pytest.mark.parametrize("which", ["jet", "mixed", "streamed"])
 def test_every_layer_traced_matches_hls4ml_trace(which: str, request) -> None:
     project = request.getfixturevalue(which)
     lib = build_hls4ml_project(project.dir)
@@ -126,14 +126,12 @@ def test_project_is_compiled_with_its_own_headers_and_left_untouched(jet, tmp_pa
         pytest.param(
             {
                 "build_lib.sh": "PROJECT=myproject\n",
-                "firmware/myproject.h": "void myproject(hls::stream<input_t> &x, hls::stream<result_t> "
-                "&y);\n",
+                "firmware/myproject.h": "void myproject(input_t *x, result_t y[5]);\n",
                 "firmware/myproject.cpp": "",
             },
-            r"^'.*myproject\.h': argument 'hls::stream<input_t> &x' of myproject is not an array 'type "
-            r"name\[size\]' "
-            r"\(io_parallel only\)$",
-            id="io-stream",
+            r"^'.*myproject\.h': argument 'input_t \*x' of myproject is neither an array 'type name\[size\]' "
+            r"\(io_parallel\) nor a stream 'hls::stream<type> &name' \(io_stream\)$",
+            id="pointer-argument",
         ),
     ],
 )

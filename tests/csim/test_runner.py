@@ -328,3 +328,79 @@ def test_worker_processes_end_with_the_runner(crash_library) -> None:
     for p in procs:
         with pytest.raises(ProcessLookupError):
             os.kill(p.pid, signal.SIGCONT)
+
+
+# -- streams -------------------------------------------------------------------------------------------------
+_STREAM_HEADER = (
+    '#include "ap_fixed.h"\n#include "hls_stream.h"\n'
+    "void top(hls::stream<ap_fixed<8,3> > &x, hls::stream<ap_fixed<9,4> > &y);\n"
+)
+_STREAM_SOURCE = """\
+#include "top.h"
+void top(hls::stream<ap_fixed<8,3> > &x, hls::stream<ap_fixed<9,4> > &y) {
+    ap_fixed<8,3> a = x.read(), b = x.read(), c = x.read();
+    y.write(a + b);
+    if (c == ap_fixed<8,3>(-4)) return;          // one packet short
+    y.write(a - c);
+    if (c == ap_fixed<8,3>(3.96875)) y.write(c); // one packet too many
+}
+"""
+_STREAM_MANIFEST = """\
+[top]
+function = "top"
+header = "top.h"
+sources = ["top.cpp"]
+flags = ["-O1", "-std=c++17"]
+
+[[inputs]]
+name = "x"
+type = "ap_fixed<8,3>"
+shape = [3]
+stream = true
+
+[[outputs]]
+name = "y"
+type = "ap_fixed<9,4>"
+shape = [2]
+stream = true
+"""
+
+
+@pytest.fixture(scope="module")
+def stream_library(design_dir: Path):
+    path = write_design(
+        design_dir / "stream", header=_STREAM_HEADER, source=_STREAM_SOURCE, manifest=_STREAM_MANIFEST
+    )
+    return load_csim_manifest(path).build()
+
+
+def test_stream_ports_bit_exact(stream_library) -> None:
+    x = np.random.default_rng(3).integers(-127, 127, size=(1000, 3))  # never -128 (-4.0) or 127 (3.96875)
+    with CsimRunner(stream_library) as runner:
+        y = runner.run(x).outputs["y"]
+    # ap_fixed<8,3> a+b and a-c are exact in ap_fixed<9,4> (same F = 5, one more integer bit)
+    assert y.tolist() == np.stack([x[:, 0] + x[:, 1], x[:, 0] - x[:, 2]], axis=1).tolist()
+
+
+@pytest.mark.parametrize(
+    ("magic", "message"),
+    [
+        pytest.param(
+            -128,
+            r"^Output stream 'y' held fewer than 2 elements after vector 5 in batch 0 \(vectors 0\.\.9\)$",
+            id="short",
+        ),
+        pytest.param(
+            127,
+            r"^Output stream 'y' held more than 2 elements after vector 5 in batch 0 \(vectors 0\.\.9\)$",
+            id="extra",
+        ),
+    ],
+)
+@pytest.mark.parametrize("workers", [pytest.param(0, id="in-process"), pytest.param(2, id="workers")])
+def test_stream_packet_count_is_checked(stream_library, magic: int, message: str, workers: int) -> None:
+    x = np.zeros((10, 3), dtype=np.int64)
+    x[5, 2] = magic
+    with CsimRunner(stream_library, workers=workers) as runner:
+        with pytest.raises(SimulationError, match=message):
+            runner.run(x)

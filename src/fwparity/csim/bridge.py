@@ -43,13 +43,13 @@ _IDENT = re.compile(r"^[A-Za-z_]\w*$")
 
 @dataclass(frozen=True)
 class Port:
-    """One array argument of an HLS top function.
+    """One array (or stream) argument of an HLS top function.
 
-    ``ctype`` is the C++ spelling used to declare the array in the bridge (a typedef such as ``input_t`` for
-    an
-    hls4ml project, or an ``ap_fixed<...>`` spelling); ``type`` is the matching FixedType when known up front
-    (a
-    manifest) or ``None`` when it is read back from the compiled library (a wrapped project).
+    ``ctype`` is the C++ spelling used to declare the array in the bridge (a typedef such as ``input_t``
+    for an hls4ml project, or an ``ap_fixed<...>`` spelling); ``type`` is the matching FixedType when known
+    up front (a manifest) or ``None`` when it is read back from the compiled library (a wrapped project). A
+    ``stream`` port is an ``hls::stream<ctype>&`` whose packets are ``ctype`` (an hls4ml
+    ``nnet::array<T, N>`` or a single element); ``size`` is still the element count per vector.
     """
 
     name: str
@@ -58,6 +58,12 @@ class Port:
     direction: str = "in"  # "in" or "out"
     shape: tuple[int, ...] = ()
     type: Any = None  # fwparity.fixed.FixedType | None
+    stream: bool = False
+
+    @property
+    def elem_ctype(self) -> str:
+        """The C++ type of one element (the packet's element type for a stream)."""
+        return f"fwp::packet<{self.ctype}>::elem" if self.stream else self.ctype
 
     def __post_init__(self) -> None:
         if not _IDENT.match(self.name):
@@ -87,6 +93,7 @@ class TracePoint:
     variable: str
     ctype: str
     size_expr: str
+    stream: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,7 +188,7 @@ def generate_bridge(
     lines.append("FWP_EXPORT void fwp_port_info(int k, long long *info) {")
     lines.append("    switch (k) {")
     for k, p in enumerate(sig.args):
-        lines.append(f"    case {k}: fwp::describe<{p.ctype}>({p.size}, info); break;")
+        lines.append(f"    case {k}: fwp::describe<{p.elem_ctype}>({p.size}, info); break;")
     lines.append("    default: info[0] = -1;")
     lines.append("    }")
     lines.append("}")
@@ -202,7 +209,15 @@ def generate_bridge(
     call_args = []
     i_in = i_out = 0
     for p in sig.args:
-        if p.direction == "in":
+        if p.stream:
+            var = f"a{i_in}" if p.direction == "in" else f"b{i_out}"
+            lines.append(f"        hls::stream<{p.ctype}> {var};")
+            if p.direction == "in":
+                lines.append(f"        fwp::stream_in<{p.ctype}>({var}, inputs[{i_in}], v, {p.size});")
+                i_in += 1
+            else:
+                i_out += 1
+        elif p.direction == "in":
             var = f"a{i_in}"
             lines.append(f"        {p.ctype} {var}[{p.size}];")
             lines.append(
@@ -219,8 +234,15 @@ def generate_bridge(
         call_args.append(var)
     lines.append(f"        {_qualified(sig)}({', '.join(call_args)});")
     i_out = 0
-    for p in sig.args:
-        if p.direction == "out":
+    for k, p in enumerate(sig.args):
+        if p.direction == "out" and p.stream:
+            # a stream that holds fewer or more packets than the port's size is reported, not padded
+            lines.append(
+                f"        if (int rc = fwp::stream_out<{p.ctype}>(b{i_out}, outputs[{i_out}], v, {p.size})) "
+                f"{{ if (progress) *progress = v; return 2 * {k} + rc; }}"
+            )
+            i_out += 1
+        elif p.direction == "out":
             lines.append(
                 f"        for (long long e = 0; e < {p.size}; ++e) fwp::get_raw(b{i_out}[e], "
                 f"outputs[{i_out}], v * {p.size} + e);"
@@ -244,7 +266,8 @@ def trace_info_source(traces: Sequence[TracePoint], namespace: str | None = None
     lines.append("FWP_EXPORT void fwp_trace_info(int k, long long *info) {")
     lines.append("    switch (k) {")
     for k, t in enumerate(traces):
-        lines.append(f"    case {k}: fwp::describe<{t.ctype}>({t.size_expr}, info); break;")
+        ctype = f"fwp::packet<{t.ctype}>::elem" if t.stream else t.ctype
+        lines.append(f"    case {k}: fwp::describe<{ctype}>({t.size_expr}, info); break;")
     lines.append("    default: info[0] = -1;")
     lines.append("    }")
     lines.append("}")

@@ -101,35 +101,71 @@ def _strip_comments(text: str) -> str:
     return re.sub(r"//[^\n]*", "", text)
 
 
+def _split_params(text: str) -> list[str]:
+    """Split a parameter list at top-level commas (template arguments may contain commas)."""
+    parts, depth, cur = [], 0, ""
+    for ch in text:
+        if ch == "<":
+            depth += 1
+        elif ch == ">":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        parts.append(cur.strip())
+    return parts
+
+
+_CONVERT_IN = re.compile(r"convert_data<\s*\w+\s*,\s*\w+\s*,\s*([^<>()]+?)\s*>\(\s*(\w+)\s*,\s*\2_ap\s*\)")
+_CONVERT_OUT = re.compile(r"convert_data<\s*\w+\s*,\s*\w+\s*,\s*([^<>()]+?)\s*>\(\s*(\w+)_ap\s*,\s*\2\s*\)")
+
+
 def _parse_signature(name: str, header: Path, bridge: Path | None, defines: dict[str, int]) -> TopSignature:
     text = _strip_comments(header.read_text())
     m = re.search(rf"\bvoid\s+{name}\s*\((.*?)\)\s*;", text, re.S)
     if not m:
         raise FormatError(f"{str(header)!r}: no prototype 'void {name}(...)'")
-    params = [p.strip() for p in m.group(1).split(",") if p.strip()]
+    params = _split_params(m.group(1))
+    sizes: dict[str, str] = {}
     outputs: set[str] = set()
     inputs: set[str] = set()
     if bridge is not None and bridge.is_file():
         btext = bridge.read_text()
-        inputs = set(
-            re.findall(r"convert_data<\s*\w+\s*,\s*\w+\s*,\s*\w+\s*>\(\s*(\w+)\s*,\s*\1_ap\s*\)", btext)
-        )
-        outputs = set(
-            re.findall(r"convert_data<\s*\w+\s*,\s*\w+\s*,\s*\w+\s*>\(\s*(\w+)_ap\s*,\s*\1\s*\)", btext)
-        )
+        for size, var in _CONVERT_IN.findall(btext):
+            inputs.add(var)
+            sizes[var] = size
+        for size, var in _CONVERT_OUT.findall(btext):
+            outputs.add(var)
+            sizes[var] = size
     args = []
     for i, p in enumerate(params):
+        if outputs or inputs:
+            direction = "out" if p.split()[-1].lstrip("&*").split("[")[0] in outputs else "in"
+        else:
+            direction = "out" if i == len(params) - 1 else "in"
+        sm = re.fullmatch(r"hls::stream\s*<\s*(.+?)\s*>\s*&\s*(\w+)", p)
+        if sm:
+            ctype, var = sm.group(1), sm.group(2)
+            direction = "out" if var in outputs else "in" if (outputs or inputs) else direction
+            if var not in sizes:
+                raise FormatError(
+                    f"{str(header)!r}: the element count of stream argument {var!r} of {name} is not in "
+                    f"{bridge.name if bridge else 'the bridge'} (nnet::convert_data<..., N>)"
+                )
+            args.append(Port(var, ctype, _size(sizes[var], defines, str(header)), direction, stream=True))
+            continue
         pm = re.fullmatch(r"([\w:<>, ]+?)\s+(\w+)\s*\[\s*([^\]]+)\]", p)
         if not pm:
             raise FormatError(
-                f"{str(header)!r}: argument {p!r} of {name} is not an array 'type name[size]' (io_parallel "
-                f"only)"
+                f"{str(header)!r}: argument {p!r} of {name} is neither an array 'type name[size]' "
+                "(io_parallel) nor a stream 'hls::stream<type> &name' (io_stream)"
             )
         ctype, var, size = pm.group(1).strip(), pm.group(2), _size(pm.group(3), defines, str(header))
         if outputs or inputs:
             direction = "out" if var in outputs else "in"
-        else:
-            direction = "out" if i == len(params) - 1 else "in"
         args.append(Port(var, ctype, size, direction))
     ns = re.search(rf"\bnamespace\s+(\w+)\s*\{{[^{{}}]*\bvoid\s+{name}\s*\(", text, re.S)
     return TopSignature(name, tuple(args), f"{name}.h", ns.group(1) if ns else None)
@@ -156,6 +192,8 @@ def find_hls4ml_project(path: str | os.PathLike[str]) -> Hls4mlProject:
 
 
 _DECL = re.compile(r"^\s*([\w:]+(?:<[^;]*?>)?)\s+(\w+)\s*\[\s*([^\]]+)\]\s*;", re.M)
+_STREAM_DECL = re.compile(r"^\s*hls::stream\s*<\s*(.+?)\s*>\s+(\w+)\s*(?:\([^;]*\))?\s*;", re.M)
+_SAVE = re.compile(r"save_layer_output\s*<[^;]*?>\s*\(\s*(\w+)\s*,\s*\"[^\"]*\"\s*,\s*([^;]+?)\s*\)\s*;")
 _CALL = re.compile(
     r"^(?P<indent>[ \t]*)(?P<stmt>[^\n;]*\((?P<args>[^;]*)\)\s*;)\s*//\s*(?P<layer>[\w.\-]+)\s*$", re.M
 )
@@ -168,16 +206,24 @@ def instrument_top(project: Hls4mlProject) -> tuple[str, tuple[TracePoint, ...]]
     """Return the top .cpp with a raw-bit trace store after every layer, and the trace points in call order.
 
     A layer is a statement ending in ``// <layer name>`` (how hls4ml's writer annotates each call); its output
-    is the
-    first array argument that no earlier statement produced.
+    is the first array (or stream) argument that no earlier statement produced. A stream between layers is
+    traced when its element count is known (hls4ml's own ``save_layer_output`` calls give it); the trace reads
+    its packets and writes them back in order.
     """
     text = project.top_source
     arrays: dict[str, tuple[str, str]] = {}
     for m in _DECL.finditer(text):
         arrays[m.group(2)] = (m.group(1), m.group(3).strip())
+    # io_stream: streams between layers; their element counts come from hls4ml's own trace calls, if any
+    stream_sizes = {m.group(1): m.group(2) for m in _SAVE.finditer(text)}
+    streams: dict[str, tuple[str, str | None]] = {}
+    for m in _STREAM_DECL.finditer(text):
+        streams[m.group(2)] = (m.group(1), stream_sizes.get(m.group(2)))
     produced = set()
     for p in project.signature.args:
-        if p.direction == "out":
+        if p.direction == "out" and p.stream:
+            streams[p.name] = (p.ctype, str(p.size))
+        elif p.direction == "out":
             arrays[p.name] = (p.ctype, str(p.size))
         else:
             produced.add(p.name)
@@ -197,11 +243,18 @@ def instrument_top(project: Hls4mlProject) -> tuple[str, tuple[TracePoint, ...]]
             out = [var]
         else:
             names = re.findall(r"\b(\w+)\b", m.group("args"))
-            out = [a for a in dict.fromkeys(names) if a in arrays and a not in produced]
+            out = [a for a in dict.fromkeys(names) if (a in arrays or a in streams) and a not in produced]
         for var in out[:1]:
             produced.add(var)
-            ctype, size_expr = arrays[var]
             k = len(traces)
+            if var in streams:
+                ctype, maybe_size = streams[var]
+                if maybe_size is None:  # no size known for this stream: not traced
+                    continue
+                traces.append(TracePoint(m.group("layer"), var, ctype, maybe_size, stream=True))
+                inserts.append((end, f"\n{m.group('indent')}fwp::trace_stream({k}, {var}, {maybe_size});"))
+                continue
+            ctype, size_expr = arrays[var]
             traces.append(TracePoint(m.group("layer"), var, ctype, size_expr))
             inserts.append((end, f"\n{m.group('indent')}fwp::trace_store({k}, {var}, {size_expr});"))
     out_text = text

@@ -23,6 +23,7 @@ A manifest names the sources, the top function and its array arguments with thei
     name = "y"
     type = "ap_fixed<16,6,AP_RND,AP_SAT>"
     shape = [5]
+    stream = true               # optional: hls::stream<type>& of single elements, `shape` of them per vector
 
 Relative paths are resolved against the manifest's directory, so a manifest can live in a repository and be
 run
@@ -165,7 +166,8 @@ def load_csim_manifest(path: str | os.PathLike[str]) -> CsimManifest:
             ctype = _canonical_ctype(_get(entry, "type", str, ew), ew)
             if name in ports:
                 raise FormatError(f"{ew}: duplicate port name {name!r}")
-            ports[name] = Port(name, ctype, size, direction, shape)
+            stream = _get(entry, "stream", bool, ew, False)
+            ports[name] = Port(name, ctype, size, direction, shape, stream=stream)
             order.append(name)
     args = _get(top, "args", list, tw, order)
     if sorted(args) != sorted(order):

@@ -16,6 +16,7 @@ workers.
 
 from __future__ import annotations
 
+import ctypes
 import mmap
 import os
 import signal
@@ -463,9 +464,11 @@ class CsimRunner:
     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         self._ensure_workers()
         if self._local is not None:
-            msg = self._local.run(
-                stop - start, [a[start:stop].tobytes() for a in wire], trace, directions, None
-            )
+            progress = ctypes.c_longlong(-1)
+            inputs = [a[start:stop].tobytes() for a in wire]
+            msg = self._local.run(stop - start, inputs, trace, directions, ctypes.addressof(progress))
+            if msg[1] != 0:
+                self._stream_error(msg[1], b, start, stop, start + progress.value)
             return self._arrays(msg[2], stop - start, False), self._arrays(msg[3], stop - start, True)
         n = stop - start
         k = min(len(self._workers), max(1, n))
@@ -498,10 +501,20 @@ class CsimRunner:
                     f"csim timed out after {self.timeout:g} s in batch {b} (vectors "
                     f"{start}..{stop - 1}){where}"
                 ) from None
+            if msg[1] != 0:
+                self._stream_error(msg[1], b, start, stop, lo + w.progress())
             results.append((self._arrays(msg[2], hi - lo, False), self._arrays(msg[3], hi - lo, True)))
         outs = [np.concatenate([r[0][j] for r in results]) for j in range(len(results[0][0]))]
         traces = [np.concatenate([r[1][j] for r in results]) for j in range(len(results[0][1]))]
         return outs, traces
+
+    def _stream_error(self, rc: int, b: int, start: int, stop: int, vector: int) -> None:
+        port = self.ports[(rc - 1) // 2]
+        what = "fewer" if (rc - 1) % 2 == 0 else "more"
+        raise SimulationError(
+            f"Output stream {port.name!r} held {what} than {port.size} elements after vector {vector} in "
+            f"batch {b} (vectors {start}..{stop - 1})"
+        )
 
     def _arrays(self, buffers: list[bytearray], n: int, traces: bool) -> list[np.ndarray]:
         """Raw buffers from the bridge -> (n, size) int64 or (n, size, words) uint64 arrays (no copy)."""

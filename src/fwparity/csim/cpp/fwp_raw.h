@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
+#include <vector>
 
 #include "ap_fixed.h"
 #include "ap_int.h"
@@ -84,6 +86,43 @@ template <class T> inline void get_raw(const T &cx, void *base, long long idx) {
     }
 }
 
+// A stream packet: hls4ml's io_stream packs elements into nnet::array<T, N> (value_type, size, operator[]);
+// anything else is a packet of one element.
+template <class T, class = void> struct packet {
+    typedef T elem;
+    static const unsigned n = 1;
+    static elem &at(T &p, unsigned) { return p; }
+};
+template <class T> struct packet<T, std::void_t<typename T::value_type>> {
+    typedef typename T::value_type elem;
+    static const unsigned n = T::size;
+    static elem &at(T &p, unsigned i) { return p[i]; }
+};
+
+// Push `size` raw elements of vector v into a stream of packets P.
+template <class P, class Stream> inline void stream_in(Stream &s, const void *base, long long v, long long size) {
+    typedef packet<P> K;
+    for (long long p = 0; p < size / (long long)K::n; ++p) {
+        P pkt;
+        for (unsigned j = 0; j < K::n; ++j)
+            set_raw(K::at(pkt, j), base, v * size + p * K::n + j);
+        s.write(pkt);
+    }
+}
+
+// Pop `size` raw elements of vector v from a stream; 1 if it held fewer, 2 if more, else 0.
+template <class P, class Stream> inline int stream_out(Stream &s, void *base, long long v, long long size) {
+    typedef packet<P> K;
+    for (long long p = 0; p < size / (long long)K::n; ++p) {
+        if (s.empty())
+            return 1;
+        P pkt = s.read();
+        for (unsigned j = 0; j < K::n; ++j)
+            get_raw(K::at(pkt, j), base, v * size + p * K::n + j);
+    }
+    return s.empty() ? 0 : 2;
+}
+
 // Per-layer trace: the runner points trace_ptrs[k] at a raw buffer of (n_vectors, size) and the bridge sets
 // trace_vector before each call; instrumented tops call trace_store after each layer.
 extern void **trace_ptrs;
@@ -94,6 +133,24 @@ template <class T> inline void trace_store(int k, const T *arr, long long size) 
         return;
     for (long long e = 0; e < size; ++e)
         get_raw(arr[e], trace_ptrs[k], trace_vector * size + e);
+}
+
+// Trace a stream between layers: read its packets, record them, and write them back in order (hls4ml's own
+// save_layer_output does the same).
+template <class Stream> inline void trace_stream(int k, Stream &s, long long size) {
+    if (trace_ptrs == nullptr || trace_ptrs[k] == nullptr)
+        return;
+    typedef typename std::decay<decltype(s.read())>::type P;
+    typedef packet<P> K;
+    std::vector<P> keep;
+    for (long long p = 0; p < size / (long long)K::n && !s.empty(); ++p) {
+        P pkt = s.read();
+        for (unsigned j = 0; j < K::n; ++j)
+            get_raw(K::at(pkt, j), trace_ptrs[k], trace_vector * size + p * K::n + j);
+        keep.push_back(pkt);
+    }
+    for (size_t i = 0; i < keep.size(); ++i)
+        s.write(keep[i]);
 }
 
 } // namespace fwp
