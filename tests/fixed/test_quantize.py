@@ -378,6 +378,20 @@ def test_int64_and_object_paths_agree_on_requantize() -> None:
         assert fast.tolist() == wide.tolist() == plain.tolist(), (str(dst), src_frac)
 
 
+def test_wide_sources_narrowed_early_agree_with_the_exact_kernel() -> None:
+    # Raw values far beyond 64 bits into narrow destinations: the early int64 reduction (sticky bit, clamp or
+    # mask) must give the exact kernel's bits, for every mode it takes and the ones it leaves alone.
+    rng = np.random.default_rng(11)
+    for dst in _random_types(rng, 150, 60):
+        values, shifts = rng.integers(-(2**62), 2**62, 200), rng.integers(0, 140, 200)
+        raw = np.array([int(v) << int(k) for v, k in zip(values, shifts, strict=True)], dtype=object)
+        raw[:3] = [0, -1, 2**200]
+        src_frac = int(rng.integers(-20, 220))
+        neg = np.array([v < 0 for v in raw], dtype=bool)
+        plain = _requantize_object(raw, src_frac - dst.frac_bits, dst, neg, None)
+        assert requantize(raw, src_frac, dst).tolist() == plain.tolist(), (str(dst), src_frac)
+
+
 def test_fast_and_decoded_from_float_agree() -> None:
     rng = np.random.default_rng(8)
     specials = [math.nan, NAN_NEG, math.inf, -math.inf, 0.0, -0.0, 5e-324, -5e-324, 1e300, -1e300, 2.0**-1074]
