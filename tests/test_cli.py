@@ -113,8 +113,7 @@ def test_the_bundled_example_is_what_the_script_writes(model: Any) -> None:
     assert fwparity.load_model(EXAMPLE).sha256() == model.sha256()
 
 
-# -- parity and broken builds
-# ----------------------------------------------------------------------------------
+# -- parity and broken builds --------------------------------------------------------------------------------
 
 
 @pytest.mark.requires_gxx
@@ -345,8 +344,7 @@ def test_a_changed_weight_in_the_generated_rtl_is_caught(small_model_file: Path,
     assert m["output"] == "softmax" and m["xor_bits"] == (m["expected_raw"] ^ m["actual_raw"]) & 0xFFFF
 
 
-# -- emulate
-# ---------------------------------------------------------------------------------------------------
+# -- emulate -------------------------------------------------------------------------------------------------
 
 
 def test_emulate_cli_writes_schema1_outputs(
@@ -367,8 +365,7 @@ def test_emulate_cli_writes_schema1_outputs(
     assert out.trace == {}
 
 
-# -- board captures
-# --------------------------------------------------------------------------------------------
+# -- board captures ------------------------------------------------------------------------------------------
 
 
 @pytest.fixture()
@@ -417,8 +414,7 @@ def test_board_capture_parity_and_one_flipped_bit(model: Any, board_files: Any, 
     assert (m["vector"], m["output"], m["index"], m["xor_bits"]) == (7, "softmax", 2, 1 << 5)
 
 
-# -- bad input
-# -------------------------------------------------------------------------------------------------
+# -- bad input -----------------------------------------------------------------------------------------------
 
 
 def _h5(path: Path, name: str, values: np.ndarray, type_: str | None = None) -> Path:
@@ -741,8 +737,7 @@ def _validate_reference_twice(report_dir: Path) -> int:
     return int(comparison.exit_code)
 
 
-# -- docs/cli.md
-# -----------------------------------------------------------------------------------------------
+# -- docs/cli.md ---------------------------------------------------------------------------------------------
 
 
 def _doc_examples() -> list[tuple[str, int]]:
@@ -769,3 +764,42 @@ def test_the_examples_in_docs_cli_md_run(
         code = main(shlex.split(command, comments=True)[1:])
         captured = capsys.readouterr()
         assert code == expected, f"{command}\n{captured.out}\n{captured.err}"
+
+
+# -- hls4ml projects -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def jet_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The KERAS_3layer jet tagger as a real hls4ml 1.3 project; the same description as tests/csim's ``jet``,
+    so one session generates it (and fwparity compiles its C++) once."""
+    from tests.hls4ml_gen import jet_tagger_spec, make_project
+
+    project = make_project(
+        tmp_path_factory, jet_tagger_spec(), input_shape=(16,), default_precision="ap_fixed<16,6>"
+    )
+    return Path(project.dir)
+
+
+@pytest.mark.requires_keras
+@pytest.mark.requires_gxx
+def test_validate_an_hls4ml_project_against_its_own_cpp(jet_project: Path, tmp_path: Path) -> None:
+    """MODEL is the project: the reference comes from the importer, csim from the project's own C++ and
+    headers.
+
+    (An edited copy of a project is caught like the edited emitted C++ above; not repeated here, as each
+    project build costs ~20 s of the CI budget.)
+    """
+    code = main(
+        ["validate", str(jet_project), "--random", "500", "--seed", "3", "--report-dir", str(tmp_path)]
+    )
+    data = _report(tmp_path)
+    assert code == 0
+    [pair] = data["comparisons"]
+    assert (pair["expected"], pair["actual"], pair["mismatched_elements"], pair["traced"]) == (
+        "reference",
+        "csim",
+        0,
+        True,
+    )
+    assert {"fc1", "relu1", "softmax"} <= {layer["name"] for layer in pair["layers"]}
