@@ -805,9 +805,12 @@ def test_validate_an_hls4ml_project_against_its_own_cpp(jet_project: Path, tmp_p
     assert {"fc1", "relu1", "softmax"} <= {layer["name"] for layer in pair["layers"]}
 
 
-@pytest.mark.parametrize("fmt", [pytest.param("dat", id="hls4ml-dat"), pytest.param("APx", id="apx-link-map")])
+@pytest.mark.parametrize(
+    "fmt", [pytest.param("dat", id="hls4ml-dat"), pytest.param("APx", id="apx-link-map")]
+)
 def test_emulate_reads_dat_and_pattern_files(model: Any, fmt: str, tmp_path: Path) -> None:
-    """The same raw codes through a .dat file (exact decimals) or an APx file (link map) give emulate()'s outputs."""
+    """The same raw codes through a .dat file (exact decimals) or an APx file (link map) give emulate()'s
+    outputs."""
     import fwparity
     from fwparity.vectors import read_vectors, write_apx, write_dat
 
@@ -818,11 +821,15 @@ def test_emulate_reads_dat_and_pattern_files(model: Any, fmt: str, tmp_path: Pat
         write_dat(src, [raw], [model.inputs[0].type])
     else:
         (tmp_path / "map.toml").write_text(LINK_MAP)
-        [board] = load_link_map(tmp_path / "map.toml").pack({"x": raw, "y": np.zeros((20, 5), dtype=np.int64)})
+        [board] = load_link_map(tmp_path / "map.toml").pack(
+            {"x": raw, "y": np.zeros((20, 5), dtype=np.int64)}
+        )
         src = tmp_path / "rx.apx"
         write_apx(board, src)
         extra = ["--link-map", str(tmp_path / "map.toml")]
     assert main(["emulate", str(EXAMPLE), str(src), "-o", str(tmp_path / "out.h5"), *extra]) == 0
     out = read_vectors(tmp_path / "out.h5")
     np.testing.assert_array_equal(out.inputs["input_1"], raw)
-    np.testing.assert_array_equal(out.outputs["reference"]["softmax"], fwparity.emulate(model, raw).raw["softmax"])
+    np.testing.assert_array_equal(
+        out.outputs["reference"]["softmax"], fwparity.emulate(model, raw).raw["softmax"]
+    )
