@@ -833,3 +833,34 @@ def test_emulate_reads_dat_and_pattern_files(model: Any, fmt: str, tmp_path: Pat
     np.testing.assert_array_equal(
         out.outputs["reference"]["softmax"], fwparity.emulate(model, raw).raw["softmax"]
     )
+
+
+def test_an_internal_error_exits_2_not_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A crash must never read as "mismatch" (exit 1) in CI, and must leave an earlier report alone."""
+    import fwparity._pipeline as pipeline
+
+    (tmp_path / "report.json").write_text('{"earlier": true}')
+
+    def crash(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(pipeline, "run_validation", crash)
+    code = main(
+        [
+            "validate",
+            str(EXAMPLE),
+            "--random",
+            "5",
+            "--against",
+            "reference,csim",
+            "--report-dir",
+            str(tmp_path),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "RuntimeError: simulated bug" in err
+    assert err.endswith("fwparity validate: internal error (the traceback above is a fwparity bug)\n")
+    assert (tmp_path / "report.json").read_text() == '{"earlier": true}'

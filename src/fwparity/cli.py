@@ -271,3 +271,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"fwparity {args.command}: interrupted", file=sys.stderr)
         return EXIT_ERROR
+    except Exception:
+        # A bug, not a verdict: Python's exit status for a traceback is 1, which CI would read as "mismatch".
+        import traceback
+
+        traceback.print_exc()
+        message = f"fwparity {args.command}: internal error (the traceback above is a fwparity bug)"
+        print(message, file=sys.stderr)
+        return EXIT_ERROR
