@@ -282,6 +282,14 @@ ERRORS = [
         id="foreign-call",
     ),
     pytest.param(
+        dict(body_extra="    layer3_out[0] = layer2_out[1]; // glue\n"),
+        None,
+        UnsupportedLayer,
+        "myproject.cpp: myproject(): statement 'layer3_out[0] = layer2_out[1];' uses 'layer2_out' outside an "
+        "nnet:: call; fwparity cannot model hand-written code",
+        id="hand-written-glue",
+    ),
+    pytest.param(
         {},
         lambda fw: _edit(fw / "myproject.cpp", "input_t x[4]", "hls::stream<input_t> &x"),
         UnsupportedLayer,

@@ -29,6 +29,7 @@ __all__ = [
     "Call",
     "Decl",
     "Alias",
+    "Other",
     "evaluate",
 ]
 
@@ -224,6 +225,13 @@ class Call:
     line: str
 
 
+@dataclass
+class Other:
+    """Any other statement (``loaded_weights = true;``, ``if (...) {``, hand-written glue ...)."""
+
+    text: str
+
+
 _DECL = re.compile(
     r"^\s*(?:const\s+)?([A-Za-z_][\w:]*(?:<[^;]*?>)?)\s+&?\s*([A-Za-z_]\w*)\s*\[([^\]]*)\]\s*;"
 )
@@ -244,8 +252,8 @@ def parse_param(text: str) -> Decl | None:
     return Decl(_normalise_type(m.group(1)), m.group(2), factors)
 
 
-def parse_body(body: str) -> list[Decl | Alias | Call]:
-    """Statements of a top function body that matter: declarations, aliases and calls, in order.
+def parse_body(body: str) -> list[Decl | Alias | Call | Other]:
+    """Statements of a top function body: declarations, aliases, calls and the rest, in order.
 
     Preprocessor lines and pragmas are skipped; statements are joined across lines (hls4ml wraps long calls).
     """
@@ -264,7 +272,7 @@ def parse_body(body: str) -> list[Decl | Alias | Call]:
             buf = ""
     if buf:
         statements.append(buf)
-    out: list[Decl | Alias | Call] = []
+    out: list[Decl | Alias | Call | Other] = []
     for st in statements:
         if m := _ALIAS.match(st):
             out.append(Alias(m.group(1), m.group(2)))
@@ -276,6 +284,8 @@ def parse_body(body: str) -> list[Decl | Alias | Call]:
             out.append(
                 Call(m.group(1), [_normalise_type(t) for t in targs], args, (m.group(4) or "").strip(), st)
             )
+        else:
+            out.append(Other(st))
     return out
 
 

@@ -378,6 +378,18 @@ def _build(ctx: _Ctx, fn: _cpp.Function, stmts: list[Any]) -> Model:
             ctx.vars[st.name] = _Var(st.type, ctx.dims(st.dims, where_fn))
         elif isinstance(st, _cpp.Alias):
             aliases[st.name] = st.target
+    # Anything but declarations, aliases and nnet:: calls that touches a data array is hand-written glue the
+    # Model cannot express; refuse it rather than import a model that silently differs from the C++.
+    data_names = set(ctx.vars) | set(aliases)
+    for st in stmts:
+        if isinstance(st, _cpp.Other):
+            code = st.text.split("//", 1)[0]
+            touched = sorted(n for n in data_names if re.search(rf"\b{re.escape(n)}\b", code))
+            if touched:
+                raise UnsupportedLayer(
+                    f"{where_fn}: statement {code.strip()!r} uses {touched[0]!r} outside an nnet:: call; "
+                    "fwparity cannot model hand-written code"
+                )
         elif isinstance(st, _cpp.Call):
             if not st.func.startswith("nnet::"):
                 raise UnsupportedLayer(
