@@ -59,14 +59,27 @@ def _cmd_emulate(args: argparse.Namespace) -> int:
 
     with _os_errors("emulate"):
         model = resolve_model(args.model)
-        n, source = emulate_file(
-            model,
-            args.input,
-            args.output,
-            trace=args.trace,
-            chunk_size=args.chunk_size,
-            link_map=args.link_map,
-        )
+        if args.dask is not None:  # issue 8: the same file, chunks computed on a dask cluster (docs/scale.md)
+            from .distributed import emulate_dask
+
+            n, source = emulate_dask(
+                model,
+                args.input,
+                args.output,
+                address=args.dask,
+                trace=args.trace,
+                chunk_size=args.chunk_size,
+                link_map=args.link_map,
+            )
+        else:
+            n, source = emulate_file(
+                model,
+                args.input,
+                args.output,
+                trace=args.trace,
+                chunk_size=args.chunk_size,
+                link_map=args.link_map,
+            )
     warn_nonfinite(source, model)
     print(f"wrote {args.output}: {n} events through model {model.name!r}")
     return EXIT_OK
@@ -121,14 +134,28 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             model, vectors=args.vectors, random=args.random, seed=args.seed, link_map=args.link_map
         )
         backends = make_backends(model, against, csim=args.csim, rtl=args.rtl, model_path=Path(args.model))
-        comparison = run_validation(
-            model,
-            source,
-            backends,
-            chunk_size=args.chunk_size,
-            tolerance_lsb=args.tolerance_lsb,
-            max_listed=args.max_listed,
-        )
+        if args.dask is not None:  # issue 8: chunks validated on a dask cluster, merged here (docs/scale.md)
+            from .distributed import run_validation_dask
+
+            comparison = run_validation_dask(
+                model,
+                source,
+                backends,
+                vectors=args.vectors,
+                address=args.dask,
+                chunk_size=args.chunk_size,
+                tolerance_lsb=args.tolerance_lsb,
+                max_listed=args.max_listed,
+            )
+        else:
+            comparison = run_validation(
+                model,
+                source,
+                backends,
+                chunk_size=args.chunk_size,
+                tolerance_lsb=args.tolerance_lsb,
+                max_listed=args.max_listed,
+            )
     warn_nonfinite(source, model)
     return _print_and_write(comparison, args.report_dir)
 _cmd_fuzz = _not_yet("fuzz")
@@ -182,6 +209,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------------------------------
 
 
+_DASK_HELP = (
+    "run the chunks on dask (pip install 'fwparity[dask]'): alone, a local cluster with one worker per core; "
+    "with a scheduler ADDRESS (tcp://host:8786 or a scheduler .json file), that cluster (docs/scale.md)"
+)
+
+
 def _get_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="fwparity", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     from . import __version__
@@ -203,6 +236,7 @@ def _get_parser() -> argparse.ArgumentParser:
     p.add_argument("--trace", action="store_true", help="also write every layer's output (trace/reference/)")
     p.add_argument("--chunk-size", type=int, default=10_000, metavar="N", help="events per chunk")
     p.add_argument("--link-map", metavar="MAP", default=None, help="link map, when INPUT is an EMP/APx file")
+    p.add_argument("--dask", nargs="?", const="local", default=None, metavar="ADDRESS", help=_DASK_HELP)
     p.set_defaults(func=lambda a: _cmd_emulate(a))
 
     p = sub.add_parser("validate", help="compare reference, csim and RTL on the same vectors")
@@ -221,6 +255,7 @@ def _get_parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk-size", type=int, default=10_000, metavar="N", help="vectors per chunk")
     p.add_argument("--board-capture", metavar="FILE", default=None, help="output pattern file from a board")
     p.add_argument("--link-map", metavar="MAP", default=None, help="link map for EMP/APx pattern files")
+    p.add_argument("--dask", nargs="?", const="local", default=None, metavar="ADDRESS", help=_DASK_HELP)
     p.set_defaults(func=lambda a: _cmd_validate(a))
 
     p = sub.add_parser("fuzz", help="hypothesis-driven search for a mismatch")
