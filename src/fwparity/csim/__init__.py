@@ -1,10 +1,8 @@
 """fwparity.csim: HLS C simulation with raw-bit batches.
 
 Build a raw-bit bridge around an HLS top (hand-written and described by a TOML manifest, an existing hls4ml
-project,
-or C++ emitted from a fwparity Model), compile it through the content-hash cache, and run it in crash-safe
-worker
-processes. See docs/csim.md.
+project, or C++ emitted from a fwparity Model), compile it through the content-hash cache, and run it in
+crash-safe worker processes. See docs/csim.md.
 """
 
 from __future__ import annotations

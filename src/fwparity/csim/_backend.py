@@ -2,16 +2,12 @@
 
 What C++ runs is chosen when the backend is made: an existing hls4ml project directory or a csim manifest
 (``project=...``, the build under test), or, by default, HLS C++ that :mod:`fwparity.csim.emit` writes from
-the
-model on the installed hls4ml's nnet_utils. Inputs and outputs are matched to the top's arrays in order
-(hls4ml
-writes them in model order) and checked by size.
+the model on the installed hls4ml's nnet_utils. Inputs and outputs are matched to the top's arrays in order
+(hls4ml writes them in model order) and checked by size.
 
 Worker processes are expensive to start (~0.2 s) and a library is loaded once per worker, so runners are kept
-in a
-small process-wide pool keyed by library and options and closed at interpreter exit. The backend object itself
-holds
-only its configuration (DESIGN.md principle 3).
+in a small process-wide pool keyed by library and options and closed at interpreter exit. The backend object
+itself holds only its configuration (DESIGN.md principle 3).
 """
 
 from __future__ import annotations
@@ -117,8 +113,8 @@ class CsimBackend(Backend):
     Parameters
     ----------
     project : path, optional
-        An hls4ml project directory or a csim manifest (``.toml``) to run instead of C++ emitted from the
-        model.
+        An hls4ml project directory, a csim manifest (``.toml``) or a directory written by
+        :func:`write_emitted`, to run instead of C++ emitted from the model.
     workers : int
         Worker processes per library (default 2); 0 runs in this process (no crash safety).
     timeout : float

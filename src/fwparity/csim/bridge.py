@@ -1,27 +1,23 @@
 """Raw-bit batched bridge: C++ ``extern "C"`` entry points around an HLS top function.
 
 hls4ml's own bridge converts every element through ``float``/``double`` and is called once per vector from
-Python
-(hls4ml-layers.md section 1). fwparity's bridge instead takes the raw bits of a whole batch, sets each element
-with a
-range assignment (no quantisation, no double), calls the top once per vector inside one C loop, and reads the
-outputs
-back as raw bits. Widths up to 63 bits travel as sign-extended ``int64`` (one per element); wider types travel
-as
-``ceil(W/64)`` little-endian ``uint64`` words per element, so nothing is ever rounded or wrapped on the way.
+Python (hls4ml-layers.md section 1). fwparity's bridge instead takes the raw bits of a whole batch, sets each
+element with a range assignment (no quantisation, no double), calls the top once per vector inside one C loop,
+and reads the outputs back as raw bits. Widths up to 63 bits travel as sign-extended ``int64`` (one per
+element); wider types travel as ``ceil(W/64)`` little-endian ``uint64`` words per element, so nothing is ever
+rounded or wrapped on the way.
 
 The generated library exports (C ABI, version 1):
 
 - ``int fwp_abi_version()``
 - ``int fwp_n_ports()`` / ``void fwp_port_info(int k, long long info[8])``: size, W, I, signed, Q, O, N,
-is_int of
-  argument k, read from the compiler's view of the type.
-- ``int fwp_n_traces()`` / ``void fwp_trace_info(int k, long long info[8])`` / ``const char*
-fwp_trace_name(int k)``
+  is_int of argument k, read from the compiler's view of the type.
+- ``int fwp_n_traces()`` / ``void fwp_trace_info(int k, long long info[8])`` /
+  ``const char* fwp_trace_name(int k)``
 - ``int fwp_run(long long n, void** inputs, void** outputs, void** traces, long long* progress)``: runs n
-vectors;
-  ``progress`` (shared memory in the runner) holds the index of the vector being computed, so a crash can be
-  named.
+  vectors; ``progress`` (shared memory in the runner) holds the index of the vector being computed, so a crash
+  can be named. A non-zero return names an output stream that held too few (2k+1) or too many (2k+2)
+  elements for argument k.
 """
 
 from __future__ import annotations
@@ -130,9 +126,7 @@ class TopSignature:
 
 
 def raw_header_source() -> str:
-    """The text of ``fwp_raw.h`` (shipped as package data), passed to the build as a source so it is in the
-    key.
-    """
+    """The text of ``fwp_raw.h`` (package data), passed to the build as a source so it is in the key."""
     return (Path(__file__).parent / "cpp" / "fwp_raw.h").read_text()
 
 
@@ -147,8 +141,7 @@ def generate_bridge(
 
     ``define_trace_globals`` defines ``fwp::trace_ptrs``/``trace_vector`` here (one definition per library).
     ``hls4ml_globals`` also defines the ``nnet::trace_enabled`` family that hls4ml's own bridge would have
-    defined,
-    because a top written with ``TraceOutput`` references them.
+    defined, because a top written with ``TraceOutput`` references them.
 
     Examples
     --------
@@ -258,9 +251,7 @@ def generate_bridge(
 
 
 def trace_info_source(traces: Sequence[TracePoint], namespace: str | None = None) -> str:
-    """C++ appended to an instrumented top: describes each trace buffer with the types visible in that
-    unit.
-    """
+    """C++ appended to an instrumented top: describes each trace buffer with the types visible there."""
     lines = [f"using namespace {namespace};"] if namespace else []
     lines += ['extern "C" {', f"FWP_EXPORT int fwp_n_traces() {{ return {len(traces)}; }}"]
     lines.append("FWP_EXPORT void fwp_trace_info(int k, long long *info) {")

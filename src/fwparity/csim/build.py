@@ -1,11 +1,8 @@
-"""Compiling a csim library: the bridge plus the user's (or fwparity's) HLS C++, through the content-hash
-cache.
+"""Compiling a csim library: the bridge plus the user's (or fwparity's) HLS C++, through the build cache.
 
 Every compile goes through :mod:`fwparity._build` (key = sources, flags, include contents, compiler version),
-so a
-warm start never runs g++. Compiler errors are re-pointed from the cache copies back to the user's files, so
-the
-message shows ``myproject.cpp:42: error ...`` where the user can open it.
+so a warm start never runs g++. Compiler errors are re-pointed from the cache copies back to the user's files,
+so the message shows ``myproject.cpp:42: error ...`` where the user can open it.
 """
 
 from __future__ import annotations
@@ -43,11 +40,9 @@ class CsimLibrary:
 def _no_gnu_unique(compiler: str) -> tuple[str, ...]:
     """``-fno-gnu-unique`` when the compiler has it (GCC).
 
-    GCC gives static locals of inline/template functions (nnet_utils' activation tables, hls4ml's
-    ``static bool initialized``) STB_GNU_UNIQUE binding, which the dynamic loader unifies across the whole
-    process
-    even under RTLD_LOCAL: two models loaded side by side would share one table. hls4ml's build_lib.sh adds
-    the
+    GCC gives static locals of inline/template functions (nnet_utils' activation tables, hls4ml's ``static
+    bool initialized``) STB_GNU_UNIQUE binding, which the dynamic loader unifies across the whole process even
+    under RTLD_LOCAL: two models loaded side by side would share one table. hls4ml's build_lib.sh adds the
     same flag for the same reason.
     """
     try:

@@ -1,21 +1,15 @@
 """Wrapping an existing hls4ml project directory (Vivado/Vitis writer layout, io_parallel) for raw-bit csim.
 
 The project is compiled with ITS OWN bundled headers (``firmware/ap_types``, ``firmware/nnet_utils``), because
-the
-point is to test the C++ the user will synthesise, and an older project's nnet_utils differs from the
-installed
-hls4ml's. ``WEIGHTS_DIR`` is defined as hls4ml's build_lib.sh does, so the top reads its weights from the
-project.
-The user's files are never modified: a traced build compiles an instrumented copy of the top .cpp, which lives
-only
-in the build cache and copies every layer's output array into trace buffers as raw bits, so a comparison can
-name
-the first layer that diverges.
+the point is to test the C++ the user will synthesise, and an older project's nnet_utils differs from the
+installed hls4ml's. ``WEIGHTS_DIR`` is defined as hls4ml's build_lib.sh does, so the top reads its weights
+from the project. The user's files are never modified: a traced build compiles an instrumented copy of the top
+.cpp, which lives only in the build cache and copies every layer's output array into trace buffers as raw
+bits, so a comparison can name the first layer that diverges.
 
 The top signature comes from ``firmware/<name>.h``; which arguments are inputs and which outputs comes from
 ``<name>_bridge.cpp`` (hls4ml's ``convert_data`` calls); array sizes may be literals or ``#define``\\ s from
-the
-firmware headers. The importer in :mod:`fwparity.model` reads the same project for the reference model.
+the firmware headers. The importer in :mod:`fwparity.model` reads the same project for the reference model.
 """
 
 from __future__ import annotations
@@ -64,8 +58,7 @@ def _project_name(root: Path) -> str:
         return bridges[0].name[: -len("_bridge.cpp")]
     raise FormatError(
         f"{str(root)!r} is not an hls4ml project: no build_lib.sh PROJECT=, hls4ml_config.yml ProjectName "
-        f"or single "
-        "*_bridge.cpp names the top"
+        "or single *_bridge.cpp names the top"
     )
 
 
@@ -283,8 +276,7 @@ def build_hls4ml_project(
         The project directory (the one holding ``firmware/`` and ``build_lib.sh``).
     trace : bool
         Compile an instrumented copy of the top that can record every layer's output (the cost is one branch
-        per
-        layer when tracing is off at run time).
+        per layer when tracing is off at run time).
     flags : sequence of str, optional
         Compiler flags; default ``-O3 -std=c++17``.
     """

@@ -1,5 +1,4 @@
-"""TOML manifests describing an existing HLS top, so any hand-written HLS C++ can be driven by the csim
-runner.
+"""TOML manifests describing an existing HLS top, so hand-written HLS C++ can be driven by the csim runner.
 
 A manifest names the sources, the top function and its array arguments with their ap types and shapes::
 
@@ -25,9 +24,8 @@ A manifest names the sources, the top function and its array arguments with thei
     shape = [5]
     stream = true               # optional: hls::stream<type>& of single elements, `shape` of them per vector
 
-Relative paths are resolved against the manifest's directory, so a manifest can live in a repository and be
-run
-from anywhere.
+Relative paths are resolved against the manifest's directory, so a manifest can live in a repository and
+be run from anywhere.
 """
 
 from __future__ import annotations

@@ -2,16 +2,12 @@
 
 HLS C++ under test can segfault, abort, call ``exit(1)`` (hls4ml does when a weights file is missing) or loop
 forever. Loading it into the Python process that is validating it would turn any of those into a dead pytest
-run or
-CI job with no hint of which vector did it. So each library runs in worker processes (``_worker.py``, started
-with
-the same interpreter, kept alive across batches so the library is loaded once), each batch is split across the
-workers (default two: both cores; hls4ml tops keep static weight-loading flags, so threads inside one process
-are
-not safe, processes are), and a dead or silent worker becomes a :class:`~fwparity.errors.SimulationError`
-naming
-the batch, its vector range and the vector being computed. The caller survives; the next run starts fresh
-workers.
+run or CI job with no hint of which vector did it. So each library runs in worker processes (``_worker.py``,
+started with the same interpreter, kept alive across batches so the library is loaded once), each batch is
+split across the workers (default two: both cores; hls4ml tops keep static weight-loading flags, so threads
+inside one process are not safe, processes are), and a dead or silent worker becomes a
+:class:`~fwparity.errors.SimulationError` naming the batch, its vector range and the vector being computed.
+The caller survives; the next run starts fresh workers.
 """
 
 from __future__ import annotations
@@ -107,8 +103,8 @@ def _to_wire(raw: np.ndarray, spec: PortSpec, n: int) -> np.ndarray:
     flat = np.asarray(raw).reshape(n, spec.size)
     if flat.dtype.kind not in "iuO":
         raise InvalidArgument(
-            f"Input {spec.name!r} must hold raw integers, not dtype={str(flat.dtype)!r}; quantize floats "
-            f"first"
+            f"Input {spec.name!r} must hold raw integers, not dtype={str(flat.dtype)!r}; "
+            "quantize floats first"
         )
     if flat.size:
         lo, hi = flat.min(), flat.max()
@@ -262,8 +258,7 @@ class CsimRunner:
     """Run a :class:`CsimLibrary` on raw-bit batches in crash-safe worker processes.
 
     Use it as a context manager (or call :meth:`close`): the workers stay alive between :meth:`run` calls, so
-    the
-    library is loaded, and an hls4ml top's weights are read, once.
+    the library is loaded, and an hls4ml top's weights are read, once.
 
     Parameters
     ----------
@@ -271,10 +266,8 @@ class CsimRunner:
         What :func:`build_csim_library` (or a wrapper of it) returned.
     workers : int
         Worker processes; a batch is split evenly across them. Default 2 (both cores of a CI runner). ``0``
-        loads
-        the library into this process instead (private ``RTLD_LOCAL`` copy): lowest latency for small batches,
-        but
-        a crash of the C++ then takes the caller down with it.
+        loads the library into this process instead (private ``RTLD_LOCAL`` copy): lowest latency for small
+        batches, but a crash of the C++ then takes the caller down with it.
     timeout : float
         Seconds one batch may take before the workers are killed and the batch is reported as hung.
     """
@@ -401,8 +394,7 @@ class CsimRunner:
 
         ``inputs`` is a mapping by input name, a sequence in argument order, or a single array for a one-input
         top. ``batch_size`` bounds how many vectors cross to the workers at once (default: all); batch numbers
-        in
-        error messages count from 0.
+        in error messages count from 0.
         """
         t0 = time.perf_counter()
         ports = self.ports

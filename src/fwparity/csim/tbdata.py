@@ -1,18 +1,14 @@
 """hls4ml test-bench data in a project: ``tb_data/tb_input_features.dat`` and ``tb_output_predictions.dat``.
 
 A thin layer over :mod:`fwparity.vectors.dat` (which owns the format) that knows where an hls4ml project keeps
-the
-files and which tensors they hold. Inputs are read as raw codes of the model's input types, exactly when the
-text is
-on the grid. ``tb_output_predictions.dat`` usually holds the *float* predictions of the original Keras model
-(not
-firmware outputs), so it is returned as float64 values unless ``raw=True``.
+the files and which tensors they hold. Inputs are read as raw codes of the model's input types, exactly when
+the text is on the grid. ``tb_output_predictions.dat`` usually holds the *float* predictions of the original
+Keras model (not firmware outputs), so it is returned as float64 values unless ``raw=True``.
 
 Written files carry the exact decimal expansion of every raw code, so nothing is lost in the file; note that
 hls4ml's own C++ test bench parses them with ``atof`` into ``float``, which is exact only up to 24 significant
 bits (:func:`fwparity.vectors.dat.float32_inexact` finds the values it would change). fwparity's runner passes
-raw
-bits and has no such loss.
+raw bits and has no such loss.
 """
 
 from __future__ import annotations
@@ -71,7 +67,7 @@ def read_tb_data(
     model : Model, optional
         Supplies the tensors (names, shapes, types); default ``fwparity.load_model(project)``.
     raw : bool
-        Return predictions as raw codes of the output types (quantized like ``result_t(double)``) instead of
+        Return predictions as raw codes of the output types (quantized like ``result_t(double)``), not
         floats.
     tb_float32 : bool
         Quantize inputs exactly like hls4ml's C++ test bench (``input_t(float(atof(text)))``).
