@@ -1,13 +1,17 @@
 """cocotb bench for fwparity designs: protocol drivers and monitors, a raw-integer scoreboard.
 
-The runner glue (:mod:`fwparity.rtlsim.cocotb_runner`) writes a JSON job (``FWP_BENCH_JOB``): the protocol and its
-signal names, per-vector input port values, and the expected raw integers per output tensor. This bench drives the
+The runner glue (:mod:`fwparity.rtlsim.cocotb_runner`) writes a JSON job (``FWP_BENCH_JOB``): the protocol
+and its
+signal names, per-vector input port values, and the expected raw integers per output tensor. This bench
+drives the
 vectors under the protocol's handshake, collects each result when the handshake says so, compares raw integers
 element by element and writes a JSON report (``FWP_BENCH_RESULT``) naming vector, output and element of every
-mismatch. An output bit that is X or Z is its own mismatch class ("xz"): a 4-state simulator (Icarus) can show it,
+mismatch. An output bit that is X or Z is its own mismatch class ("xz"): a 4-state simulator (Icarus) can
+show it,
 Verilator cannot.
 
-Timing: inputs are driven on the falling edge, handshakes and outputs sampled in the ReadOnly phase after it, and
+Timing: inputs are driven on the falling edge, handshakes and outputs sampled in the ReadOnly phase after it,
+and
 transfers happen on the next rising edge, the same discipline as the Verilator batch harness.
 """
 
@@ -50,11 +54,18 @@ class Scoreboard:
                 # Locate the unresolvable elements from the bit string (MSB first).
                 bits = str(value)[::-1]
                 for k in range(out["size"]):
-                    chunk = bits[out["offset"] + k * w: out["offset"] + (k + 1) * w]
+                    chunk = bits[out["offset"] + k * w : out["offset"] + (k + 1) * w]
                     if any(c not in "01" for c in chunk):
-                        self.mismatches.append({"vector": vector, "output": out["tensor"], "index": k,
-                                                "expected_raw": expected[k], "actual_raw": chunk[::-1],
-                                                "class": "xz"})
+                        self.mismatches.append(
+                            {
+                                "vector": vector,
+                                "output": out["tensor"],
+                                "index": k,
+                                "expected_raw": expected[k],
+                                "actual_raw": chunk[::-1],
+                                "class": "xz",
+                            }
+                        )
                 continue
             whole = value.to_unsigned()
             for k in range(out["size"]):
@@ -62,8 +73,16 @@ class Scoreboard:
                 if out["signed"] and raw >> (w - 1):
                     raw -= 1 << w
                 if raw != expected[k]:
-                    self.mismatches.append({"vector": vector, "output": out["tensor"], "index": k,
-                                            "expected_raw": expected[k], "actual_raw": raw, "class": "value"})
+                    self.mismatches.append(
+                        {
+                            "vector": vector,
+                            "output": out["tensor"],
+                            "index": k,
+                            "expected_raw": expected[k],
+                            "actual_raw": raw,
+                            "class": "value",
+                        }
+                    )
         self.checked += 1
 
 
@@ -90,7 +109,7 @@ async def fwp_bench(dut: Any) -> None:
     rst_on, rst_off = (0, 1) if job.get("reset_active_low") else (1, 0)
 
     def drive_inputs(vec: dict[str, int] | None) -> None:
-        for port, width in job["in_ports"].items():
+        for port in job["in_ports"]:
             getattr(dut, port).value = int(vec[port]) if vec is not None else 0
 
     if proto == "valid":
@@ -151,12 +170,15 @@ async def fwp_bench(dut: Any) -> None:
         if idle > idle_limit:
             break
 
-    report = {"vectors": n, "checked": board.checked, "cycles": cycle, "mismatches": board.mismatches[:1000],
-              "mismatch_count": len(board.mismatches),
-              "timeout_vector": got if got < n else None}
+    report = {
+        "vectors": n,
+        "checked": board.checked,
+        "cycles": cycle,
+        "mismatches": board.mismatches[:1000],
+        "mismatch_count": len(board.mismatches),
+        "timeout_vector": got if got < n else None,
+    }
     with open(os.environ["FWP_BENCH_RESULT"], "w") as f:
         json.dump(report, f)
     assert got == n, f"watchdog: no result for vector {got} of {n} after {idle_limit} idle cycles"
-    assert not board.mismatches, (
-        f"{len(board.mismatches)} mismatching elements; first: {board.mismatches[0]}"
-    )
+    assert not board.mismatches, f"{len(board.mismatches)} mismatching elements; first: {board.mismatches[0]}"

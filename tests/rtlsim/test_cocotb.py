@@ -37,12 +37,19 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.param("ap_ctrl_hs", "icarus", 0, marks=pytest.mark.requires_iverilog, id="ap_ctrl_hs-icarus"),
     ],
 )
-def test_bench_passes(small_mlp: Model, vectors: tuple, work: Path, interface: str, simulator: str,
-                      stall: int) -> None:
+def test_bench_passes(
+    small_mlp: Model, vectors: tuple, work: Path, interface: str, simulator: str, stall: int
+) -> None:
     inputs, expected = vectors
     design = generate(small_mlp, work / f"rtl-{interface}", interface=interface)
-    result = run_cocotb(design, inputs, expected, work_dir=work / f"{interface}-{simulator}", simulator=simulator,
-                        stall_percent=stall)
+    result = run_cocotb(
+        design,
+        inputs,
+        expected,
+        work_dir=work / f"{interface}-{simulator}",
+        simulator=simulator,
+        stall_percent=stall,
+    )
     assert (result.vectors, result.mismatch_count, result.waveform) == (N, 0, None)
     if stall:
         assert result.cycles > N * 1.2  # back-pressure really stalled the stream
@@ -56,8 +63,15 @@ def test_mismatch_is_named_and_waveform_kept(small_mlp: Model, vectors: tuple, w
     design = generate(small_mlp, work / "rtl-valid", interface="valid")
     result = run_cocotb(design, inputs, wrong, work_dir=work / "valid-verilator")
     assert result.mismatch_count == 1
-    assert result.mismatches == [{"vector": 17, "output": "softmax", "index": 2,
-                                  "expected_raw": int(wrong["softmax"][17, 2]),
-                                  "actual_raw": int(expected["softmax"][17, 2]), "class": "value"}]
+    assert result.mismatches == [
+        {
+            "vector": 17,
+            "output": "softmax",
+            "index": 2,
+            "expected_raw": int(wrong["softmax"][17, 2]),
+            "actual_raw": int(expected["softmax"][17, 2]),
+            "class": "value",
+        }
+    ]
     assert result.waveform is not None and result.waveform.is_file()
     assert result.waveform.name.startswith("fwp_small-mismatch.")

@@ -1,4 +1,5 @@
-"""Every library module is lint-clean under ``verilator --lint-only -Wall``, for parameter sets that reach each of
+"""Every library module is lint-clean under ``verilator --lint-only -Wall``, for parameter sets that reach
+each of
 its generate branches; and lint failures come back as BuildError with Verilator's file:line."""
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ pytestmark = pytest.mark.requires_verilator
 CASES = [
     ("fwp_requant", {}),
     ("fwp_requant", {"IN_W": 8, "IN_F": 0, "OUT_W": 4, "OUT_F": 3, "QUANT": 6, "OVF": 3}),
-    ("fwp_requant", {"IN_W": 33, "IN_F": 20, "OUT_W": 70, "OUT_F": -2, "OUT_SIGNED": 0, "QUANT": 2, "SAT_BITS": 2}),
+    (
+        "fwp_requant",
+        {"IN_W": 33, "IN_F": 20, "OUT_W": 70, "OUT_F": -2, "OUT_SIGNED": 0, "QUANT": 2, "SAT_BITS": 2},
+    ),
     ("fwp_requant", {"OUT_W": 1, "OUT_F": 0, "QUANT": 5, "OVF": 1}),
     ("fwp_requant", {"QUANT": 1, "OVF": 2}),
     ("fwp_requant", {"QUANT": 3, "IN_SIGNED": 0}),
@@ -54,7 +58,10 @@ CASES = [
 
 @pytest.mark.parametrize(
     ("module", "params"),
-    [pytest.param(m, p, id=f"{m}-" + ("-".join(f"{k}={v}" for k, v in p.items()) or "default")) for m, p in CASES],
+    [
+        pytest.param(m, p, id=f"{m}-" + ("-".join(f"{k}={v}" for k, v in p.items()) or "default"))
+        for m, p in CASES
+    ],
 )
 def test_module_is_lint_clean(module: str, params: dict[str, int]) -> None:
     assert lint(list(library_files().values()), module, parameters=params) == ""

@@ -1,4 +1,5 @@
-"""The jet-tagging MLP end to end: generated Verilog, Verilator batch harness, 10,000+ vectors, against emulate."""
+"""The jet-tagging MLP end to end: generated Verilog, Verilator batch harness, 10,000+ vectors, against
+emulate."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""fwp_requant against FixedType.cast, the exact model of ap_fixed's operator= (itself proven against the headers).
+"""fwp_requant against FixedType.cast, the exact model of ap_fixed's operator= (itself proven against the
+headers).
 
-One Verilated design holds every (source, destination) pair of the grid, each with its own ports, so the whole grid
+One Verilated design holds every (source, destination) pair of the grid, each with its own ports, so the
+whole grid
 costs one build. Narrow sources are enumerated exhaustively (2**14 codes); wide ones get random raw codes.
 """
 
@@ -58,8 +60,16 @@ def grid_design(tmp_path_factory: pytest.TempPathFactory) -> RtlDesign:
         src, dst = FixedType.parse(s), FixedType.parse(d)
         p = {"IN_W": src.width, "IN_F": src.frac_bits, "IN_SIGNED": int(src.signed)}
         tp = type_params("R", dst)
-        p.update({"OUT_W": tp["R_W"], "OUT_F": tp["R_F"], "OUT_SIGNED": tp["R_S"], "QUANT": tp["R_Q"],
-                  "OVF": tp["R_O"], "SAT_BITS": tp["R_N"]})
+        p.update(
+            {
+                "OUT_W": tp["R_W"],
+                "OUT_F": tp["R_F"],
+                "OUT_SIGNED": tp["R_S"],
+                "QUANT": tp["R_Q"],
+                "OVF": tp["R_O"],
+                "SAT_BITS": tp["R_N"],
+            }
+        )
         decl.append(f"    input wire [{src.width - 1}:0] x{k}")
         decl.append(f"    output reg [{dst.width - 1}:0] y{k}")
         params = ", ".join(f".{n}({v})" for n, v in p.items())
@@ -70,9 +80,17 @@ def grid_design(tmp_path_factory: pytest.TempPathFactory) -> RtlDesign:
         outs.append(PortMap(f"y{k}", f"y{k}", (), dst))
     lines.append("    always @(posedge clk) out_valid <= rst ? 1'b0 : in_valid;")
     top = out / "requant_grid.v"
-    top.write_text("module requant_grid (\n" + ",\n".join(decl) + "\n);\n" + "\n".join(lines) + "\nendmodule\n")
-    return RtlDesign(top="requant_grid", files=(library_files()["fwp_requant"], top), protocol="valid",
-                     inputs=tuple(ins), outputs=tuple(outs), latency=1)
+    top.write_text(
+        "module requant_grid (\n" + ",\n".join(decl) + "\n);\n" + "\n".join(lines) + "\nendmodule\n"
+    )
+    return RtlDesign(
+        top="requant_grid",
+        files=(library_files()["fwp_requant"], top),
+        protocol="valid",
+        inputs=tuple(ins),
+        outputs=tuple(outs),
+        latency=1,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +102,9 @@ def grid_results(grid_design: RtlDesign) -> tuple[dict[str, np.ndarray], dict[st
 
 
 @pytest.mark.parametrize("k", [pytest.param(k, id=f"{s}->{d}") for k, (s, d) in enumerate(GRID)])
-def test_requant_matches_cast(k: int, grid_results: tuple[dict[str, np.ndarray], dict[str, np.ndarray]]) -> None:
+def test_requant_matches_cast(
+    k: int, grid_results: tuple[dict[str, np.ndarray], dict[str, np.ndarray]]
+) -> None:
     inputs, outputs = grid_results
     src, dst = FixedType.parse(GRID[k][0]), FixedType.parse(GRID[k][1])
     expected = dst.cast(inputs[f"x{k}"], src)

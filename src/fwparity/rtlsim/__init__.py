@@ -1,14 +1,15 @@
 """fwparity.rtlsim: RTL simulation of fixed-point models.
 
 The Verilog layer library (``rtl/``), a generator that instantiates it for a :class:`~fwparity.model.Model`, a
-Verilator batch harness that runs a whole batch per call, a loader for user RTL described by a TOML manifest, the
+Verilator batch harness that runs a whole batch per call, a loader for user RTL described by a TOML manifest,
+the
 ``rtl`` backend, and glue to run the cocotb benches in ``testbenches/``.
 """
 
 from __future__ import annotations
 
-from ._design import DEFAULT_SIGNALS, PROTOCOLS, GeneratedRTL, PortMap, RtlDesign
 from ._backend import RtlBackend, design_for
+from ._design import DEFAULT_SIGNALS, PROTOCOLS, GeneratedRTL, PortMap, RtlDesign
 from ._library import library_dir, library_files, lint
 from ._manifest import load_rtl_manifest
 from ._wrap import wrap_module
@@ -42,6 +43,20 @@ __all__ = [
     "SUPPORTED_KINDS",
 ]
 
-for _obj in (RtlBackend, design_for, load_rtl_manifest, RtlDesign, PortMap, library_dir, library_files, lint, wrap_module, HarnessBuild, build_harness, run_batch, generate):
+for _obj in (
+    RtlBackend,
+    design_for,
+    load_rtl_manifest,
+    RtlDesign,
+    PortMap,
+    library_dir,
+    library_files,
+    lint,
+    wrap_module,
+    HarnessBuild,
+    build_harness,
+    run_batch,
+    generate,
+):
     _obj.__module__ = __name__
 del _obj

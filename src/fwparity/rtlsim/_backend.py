@@ -1,8 +1,11 @@
 """``RtlBackend``: the rtl implementation of :class:`fwparity._backend.Backend`.
 
-What RTL runs is chosen when the backend is made: a user design (a TOML manifest path or an :class:`RtlDesign`,
-the build under test), or, by default, Verilog that :func:`fwparity.rtlsim.generate` writes from the model. The
-backend holds only this configuration; generated sources go to a content-addressed directory and Verilator builds to
+What RTL runs is chosen when the backend is made: a user design (a TOML manifest path or an
+:class:`RtlDesign`,
+the build under test), or, by default, Verilog that :func:`fwparity.rtlsim.generate` writes from the model.
+The
+backend holds only this configuration; generated sources go to a content-addressed directory and Verilator
+builds to
 the build cache, so nothing from one run is kept on ``self`` (DESIGN.md principle 3).
 """
 
@@ -30,9 +33,11 @@ if TYPE_CHECKING:
 __all__ = ["RtlBackend", "design_for"]
 
 
-def design_for(model: Model, rtl: str | os.PathLike[str] | RtlDesign | None = None, *,
-               interface: str = "valid") -> RtlDesign:
-    """The design to simulate: ``rtl`` (a manifest path or an :class:`RtlDesign`) or one generated from ``model``.
+def design_for(
+    model: Model, rtl: str | os.PathLike[str] | RtlDesign | None = None, *, interface: str = "valid"
+) -> RtlDesign:
+    """The design to simulate: ``rtl`` (a manifest path or an :class:`RtlDesign`) or one generated from
+    ``model``.
 
     Generated sources are written under the build cache, in a directory named by the model's hash and the
     interface, so regenerating the same model rewrites the same bytes and hits the same Verilator build.
@@ -71,7 +76,8 @@ class RtlBackend(Backend):
     Parameters
     ----------
     rtl
-        ``None`` or ``"auto"``: generate from the model; a path: a TOML manifest (:func:`load_rtl_manifest`); or an
+        ``None`` or ``"auto"``: generate from the model; a path: a TOML manifest (:func:`load_rtl_manifest`);
+        or an
         :class:`RtlDesign`.
     interface
         Protocol of generated RTL: ``"valid"``, ``"ap_ctrl_hs"`` or ``"axis"``.
@@ -90,9 +96,15 @@ class RtlBackend(Backend):
 
     name = "rtl"
 
-    def __init__(self, rtl: str | os.PathLike[str] | RtlDesign | None = None, *, interface: str = "valid",
-                 cflags: Sequence[str] = DEFAULT_CFLAGS, stall_percent: int = 0,
-                 idle_limit: int = DEFAULT_IDLE_LIMIT) -> None:
+    def __init__(
+        self,
+        rtl: str | os.PathLike[str] | RtlDesign | None = None,
+        *,
+        interface: str = "valid",
+        cflags: Sequence[str] = DEFAULT_CFLAGS,
+        stall_percent: int = 0,
+        idle_limit: int = DEFAULT_IDLE_LIMIT,
+    ) -> None:
         if interface not in PROTOCOLS:
             raise InvalidArgument(f"Interface {interface!r} is not in supported list: {', '.join(PROTOCOLS)}")
         if not 0 <= stall_percent < 100:
@@ -108,7 +120,8 @@ class RtlBackend(Backend):
         return f"RtlBackend(rtl={rtl!r}, interface={self._interface!r})"
 
     def run(self, model: Model, inputs_raw: Mapping[str, np.ndarray], *, trace: bool = False) -> RunResult:
-        """Simulate ``model``'s RTL on raw inputs. ``trace`` is accepted for the interface; the RTL exposes only
+        """Simulate ``model``'s RTL on raw inputs. ``trace`` is accepted for the interface; the RTL exposes
+        only
         its outputs, so the trace stays empty."""
         t0 = time.perf_counter()
         design = design_for(model, self._rtl, interface=self._interface)

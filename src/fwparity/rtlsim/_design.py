@@ -22,7 +22,8 @@ __all__ = ["PortMap", "RtlDesign", "GeneratedRTL", "PROTOCOLS", "DEFAULT_SIGNALS
 #: The handshakes the harness and the benches drive.
 PROTOCOLS = ("valid", "ap_ctrl_hs", "axis")
 
-#: Control-signal names per protocol (role -> HDL port). A manifest may rename any of them; an empty name means the
+#: Control-signal names per protocol (role -> HDL port). A manifest may rename any of them; an empty name
+# means the
 #: design has no such signal (``out_valid`` absent: outputs are sampled ``latency`` cycles after the input).
 DEFAULT_SIGNALS: dict[str, dict[str, str]] = {
     "valid": {"clock": "clk", "reset": "rst", "in_valid": "in_valid", "out_valid": "out_valid"},
@@ -53,8 +54,10 @@ DEFAULT_SIGNALS: dict[str, dict[str, str]] = {
 class PortMap:
     """Where one model tensor sits in the design: HDL port, bit offset in it, shape and element type.
 
-    Element ``k`` of the flattened (C-order) tensor occupies bits ``[offset + k*W, offset + (k+1)*W)`` of ``port``,
-    W being ``type.width``. AXI-Stream designs pack several tensors into one ``tdata`` port at different offsets.
+    Element ``k`` of the flattened (C-order) tensor occupies bits ``[offset + k*W, offset + (k+1)*W)`` of
+    ``port``,
+    W being ``type.width``. AXI-Stream designs pack several tensors into one ``tdata`` port at different
+    offsets.
     """
 
     tensor: str
@@ -92,7 +95,8 @@ class RtlDesign:
     inputs, outputs
         Tensor placement (:class:`PortMap`), model inputs and model outputs.
     latency
-        Cycles from accepting a vector to its result; ``None`` when the handshake alone says when (required by a
+        Cycles from accepting a vector to its result; ``None`` when the handshake alone says when (required
+        by a
         ``valid`` design without an ``out_valid`` signal).
     ii
         Initiation interval: the harness offers one vector every ``ii`` cycles.
@@ -118,7 +122,9 @@ class RtlDesign:
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:
-            raise InvalidArgument(f"Protocol {self.protocol!r} is not in supported list: {', '.join(PROTOCOLS)}")
+            raise InvalidArgument(
+                f"Protocol {self.protocol!r} is not in supported list: {', '.join(PROTOCOLS)}"
+            )
         if self.ii < 1:
             raise InvalidArgument(f"Initiation interval must be at least 1, not ii={self.ii!r}")
         if self.latency is not None and self.latency < 0:
@@ -135,7 +141,8 @@ class RtlDesign:
         object.__setattr__(self, "port_widths", widths)
         if self.protocol == "valid" and not signals.get("out_valid") and self.latency is None:
             raise InvalidArgument(
-                f"Design {self.top!r} uses protocol 'valid' without an out_valid signal, so it needs a latency"
+                f"Design {self.top!r} uses protocol 'valid' without an out_valid signal, "
+                "so it needs a latency"
             )
 
     def data_ports(self, direction: str) -> list[str]:

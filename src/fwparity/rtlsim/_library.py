@@ -1,6 +1,7 @@
 """Where the Verilog layer library lives, and how to lint it.
 
-The library is plain Verilog-2005 in ``rtl/`` (one parameterised module per layer family). In a source checkout it
+The library is plain Verilog-2005 in ``rtl/`` (one parameterised module per layer family). In a source
+checkout it
 sits at the repository root; an installed wheel ships it as package data in ``fwparity/rtl``.
 """
 
@@ -32,11 +33,14 @@ def library_dir() -> Path:
 
 
 def library_files() -> dict[str, Path]:
-    """Module name -> file, for every ``fwp_*.v`` in the library (one module per file, named like the file)."""
+    """Module name -> file, for every ``fwp_*.v`` in the library (one module per file, named like the
+    file)."""
     return {p.stem: p for p in sorted(library_dir().glob("fwp_*.v"))}
 
 
-def lint(files: Sequence[os.PathLike[str] | str], top: str, *, parameters: Mapping[str, int] | None = None) -> str:
+def lint(
+    files: Sequence[os.PathLike[str] | str], top: str, *, parameters: Mapping[str, int] | None = None
+) -> str:
     """Run ``verilator --lint-only -Wall`` on ``files`` with ``top`` as top module; return the (empty) log.
 
     Raises

@@ -1,4 +1,5 @@
-"""TOML manifests describing user RTL, so any hand-written or HLS-synthesised top can be driven by the harness.
+"""TOML manifests describing user RTL, so any hand-written or HLS-synthesised top can be driven by the
+harness.
 
 A manifest names the sources, the top module, its protocol and where each model tensor sits::
 
@@ -142,8 +143,16 @@ def load_rtl_manifest(path: str | os.PathLike[str]) -> RtlDesign:
         if not isinstance(v, str):
             raise FormatError(f"{where} [signals]: {k} must be a str, not {v!r}")
     try:
-        return RtlDesign(top=module, files=tuple(files), protocol=protocol, inputs=_tensors(doc, "inputs", where),
-                         outputs=_tensors(doc, "outputs", where), latency=latency, ii=ii, signals=signals,
-                         reset_active_low=active_low)
+        return RtlDesign(
+            top=module,
+            files=tuple(files),
+            protocol=protocol,
+            inputs=_tensors(doc, "inputs", where),
+            outputs=_tensors(doc, "outputs", where),
+            latency=latency,
+            ii=ii,
+            signals=signals,
+            reset_active_low=active_low,
+        )
     except InvalidArgument as exc:
         raise FormatError(f"{where}: {exc}") from None

@@ -1,6 +1,7 @@
 """Wrap one library module in a registered ``valid`` top, so a layer can be simulated on its own.
 
-Layer-by-layer tests drive each module through the same batch harness as a whole model: a bug in the harness would
+Layer-by-layer tests drive each module through the same batch harness as a whole model: a bug in the harness
+would
 show up everywhere, and a bug in a module shows up in exactly one place.
 """
 
@@ -18,8 +19,15 @@ from ._library import library_files
 __all__ = ["wrap_module"]
 
 
-def wrap_module(module: str, parameters: Mapping[str, Any], inputs: Sequence[PortMap], outputs: Sequence[PortMap],
-                out_dir: str | os.PathLike[str], *, top: str | None = None) -> RtlDesign:
+def wrap_module(
+    module: str,
+    parameters: Mapping[str, Any],
+    inputs: Sequence[PortMap],
+    outputs: Sequence[PortMap],
+    out_dir: str | os.PathLike[str],
+    *,
+    top: str | None = None,
+) -> RtlDesign:
     """Write ``<top>.v`` instantiating library ``module`` with ``parameters``; outputs registered (latency 1).
 
     ``PortMap.port`` names the module's port; the wrapper's ports are ``in_<port>`` and ``out_<port>``.
@@ -30,7 +38,8 @@ def wrap_module(module: str, parameters: Mapping[str, Any], inputs: Sequence[Por
     >>> from fwparity.fixed import ap_fixed
     >>> from fwparity.rtlsim import PortMap
     >>> d = wrap_module("fwp_requant", {"OUT_W": 8, "OUT_F": 4},
-    ...                 [PortMap("x", "din", (), ap_fixed(16, 6))], [PortMap("y", "dout", (), ap_fixed(8, 4))],
+    ...                 [PortMap("x", "din", (), ap_fixed(16, 6))],
+    ...                 [PortMap("y", "dout", (), ap_fixed(8, 4))],
     ...                 tempfile.mkdtemp())
     >>> d.top, d.latency, [p.port for p in d.inputs]
     ('wrap_fwp_requant', 1, ['in_din'])
@@ -64,6 +73,11 @@ def wrap_module(module: str, parameters: Mapping[str, Any], inputs: Sequence[Por
     def rename(p: PortMap, prefix: str) -> PortMap:
         return PortMap(p.tensor, f"{prefix}{p.port}", p.shape, p.type, p.offset)
 
-    return RtlDesign(top=top, files=tuple(files), protocol="valid",
-                     inputs=tuple(rename(p, "in_") for p in inputs),
-                     outputs=tuple(rename(p, "out_") for p in outputs), latency=1)
+    return RtlDesign(
+        top=top,
+        files=tuple(files),
+        protocol="valid",
+        inputs=tuple(rename(p, "in_") for p in inputs),
+        outputs=tuple(rename(p, "out_") for p in outputs),
+        latency=1,
+    )

@@ -1,11 +1,15 @@
 """Verilator batch harness: the design and a generated C++ driver loop built into one shared library.
 
-A whole batch crosses the Python/C boundary once (DESIGN.md principle 6): Python packs the raw integers of every
-vector into 32-bit words, the C++ loop offers one vector per initiation interval under the design's handshake and
-collects each result when the protocol says it is ready, and Python unpacks the words. Verilator's ports wider than
+A whole batch crosses the Python/C boundary once (DESIGN.md principle 6): Python packs the raw integers of
+every
+vector into 32-bit words, the C++ loop offers one vector per initiation interval under the design's handshake
+and
+collects each result when the protocol says it is ready, and Python unpacks the words. Verilator's ports
+wider than
 64 bits are ``VlWide`` arrays of 32-bit words, so the same packing serves every width.
 
-Builds are cached by content (:func:`fwparity._build.cached_build`): the Verilog, the driver, the flags and the
+Builds are cached by content (:func:`fwparity._build.cached_build`): the Verilog, the driver, the flags and
+the
 Verilator version form the key. A warm build is a directory lookup.
 """
 
@@ -28,8 +32,10 @@ from ._design import PortMap, RtlDesign
 
 __all__ = ["HarnessBuild", "build_harness", "run_batch", "pack_words", "unpack_words", "verilator_argv"]
 
-#: C++ optimisation for the Verilated model: -O1 builds a big generated model several times faster than -O3 and
-#: runs within ~20% of it, which is the better trade for a test suite that builds more often than it runs long.
+#: C++ optimisation for the Verilated model: -O1 builds a big generated model several times faster than -O3
+# and
+#: runs within ~20% of it, which is the better trade for a test suite that builds more often than it runs
+# long.
 DEFAULT_CFLAGS = ("-O1",)
 
 #: Cycles without any progress (no input accepted, no output produced) before the watchdog stops a run.
@@ -87,9 +93,15 @@ def _from_bits(bits: np.ndarray, width: int, signed: bool) -> np.ndarray:
     return out
 
 
-def pack_words(maps: Sequence[PortMap], port_widths: Mapping[str, int], ports: Sequence[str],
-               values: Mapping[str, np.ndarray], n: int) -> np.ndarray:
-    """Pack the tensors of ``maps`` into one (n, words) uint32 array: ports in ``ports`` order, LSB word first.
+def pack_words(
+    maps: Sequence[PortMap],
+    port_widths: Mapping[str, int],
+    ports: Sequence[str],
+    values: Mapping[str, np.ndarray],
+    n: int,
+) -> np.ndarray:
+    """Pack the tensors of ``maps`` into one (n, words) uint32 array: ports in ``ports`` order, LSB word
+    first.
 
     Examples
     --------
@@ -114,8 +126,9 @@ def pack_words(maps: Sequence[PortMap], port_widths: Mapping[str, int], ports: S
     return np.packbits(bits, axis=1, bitorder="little").view("<u4").astype(np.uint32, copy=False)
 
 
-def unpack_words(maps: Sequence[PortMap], port_widths: Mapping[str, int], ports: Sequence[str],
-                 words: np.ndarray) -> dict[str, np.ndarray]:
+def unpack_words(
+    maps: Sequence[PortMap], port_widths: Mapping[str, int], ports: Sequence[str], words: np.ndarray
+) -> dict[str, np.ndarray]:
     """Inverse of :func:`pack_words`: (n, words) uint32 -> tensor name -> raw (n, *shape), sign-extended."""
     n = words.shape[0]
     bits = np.unpackbits(np.ascontiguousarray(words, dtype="<u4").view(np.uint8), axis=1, bitorder="little")
@@ -156,7 +169,8 @@ def _get_port(name: str, width: int, dst: str) -> str:
 
 
 def _driver_source(design: RtlDesign) -> str:
-    """The C++ loop for ``design``'s protocol. Inputs are driven with clk low, outputs and handshakes sampled after
+    """The C++ loop for ``design``'s protocol. Inputs are driven with clk low, outputs and handshakes sampled
+    after
     the falling-edge eval (i.e. just before the rising edge), which is what a synchronous receiver sees."""
     s = design.signals
     ins, outs = design.data_ports("in"), design.data_ports("out")
@@ -198,41 +212,48 @@ def _driver_source(design: RtlDesign) -> str:
             uint32_t* vout = out + got * OUT_WORDS; {get_out_code}
             ++got; progress = true;
         }}
-        if (offer) {{ sent_cycle[sent % RING] = cycle; ++sent; last_sent = cycle; progress = true; }}
+        if (offer) {{
+            sent_cycle[sent % RING] = cycle; ++sent; last_sent = cycle; progress = true;
+        }}
         top->{clk} = 1; top->eval();"""
     elif design.protocol == "ap_ctrl_hs":
         init = ""
         step = f"""
         bool offer = sent < n && (cycle - last_sent) >= II;
-        top->{s['ap_start']} = offer;
+        top->{s["ap_start"]} = offer;
         if (offer) {{ const uint32_t* vin = in + sent * IN_WORDS; {set_in_code} }}
         top->{clk} = 0; top->eval();
-        if (top->{s['ap_done']} && got < sent) {{
+        if (top->{s["ap_done"]} && got < sent) {{
             uint32_t* vout = out + got * OUT_WORDS; {get_out_code}
             ++got; progress = true;
         }}
-        if (offer && top->{s['ap_ready']}) {{ sent_cycle[sent % RING] = cycle; ++sent; last_sent = cycle; progress = true; }}
+        if (offer && top->{s["ap_ready"]}) {{
+            sent_cycle[sent % RING] = cycle; ++sent; last_sent = cycle; progress = true;
+        }}
         top->{clk} = 1; top->eval();"""
     else:
         tlast = f"top->{s['s_tlast']} = 1;" if s.get("s_tlast") else ""
         init = ""
         step = f"""
         bool offer = sent < n && (cycle - last_sent) >= II;
-        top->{s['s_tvalid']} = offer;
+        top->{s["s_tvalid"]} = offer;
         {tlast}
         if (offer) {{ const uint32_t* vin = in + sent * IN_WORDS; {set_in_code} }}
         rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
         bool ready = stall_pct <= 0 || (int)((rng >> 33) % 100) >= stall_pct;
-        top->{s['m_tready']} = ready;
+        top->{s["m_tready"]} = ready;
         top->{clk} = 0; top->eval();
-        if (top->{s['m_tvalid']} && ready && got < sent) {{
+        if (top->{s["m_tvalid"]} && ready && got < sent) {{
             uint32_t* vout = out + got * OUT_WORDS; {get_out_code}
             ++got; progress = true;
         }}
-        if (offer && top->{s['s_tready']}) {{ sent_cycle[sent % RING] = cycle; ++sent; last_sent = cycle; progress = true; }}
+        if (offer && top->{s["s_tready"]}) {{
+            sent_cycle[sent % RING] = cycle; ++sent; last_sent = cycle; progress = true;
+        }}
         top->{clk} = 1; top->eval();"""
 
-    return f"""// Generated by fwparity.rtlsim.batch: drives {design.top} ({design.protocol}) one batch per call.
+    return f"""// Generated by fwparity.rtlsim.batch: drives {design.top} ({design.protocol}),
+// one batch per call.
 #include "V{design.top}.h"
 #include "verilated.h"
 #include <cstdint>
@@ -290,7 +311,8 @@ int64_t fwp_run(const uint32_t* in, uint32_t* out, int64_t n, int64_t idle_limit
 
 
 def verilator_argv(design: RtlDesign, *, cflags: Sequence[str] = DEFAULT_CFLAGS, jobs: int = 2) -> list[str]:
-    """The Verilator command that compiles ``design`` plus ``driver.cpp`` (argv list, run in the build directory)."""
+    """The Verilator command that compiles ``design`` plus ``driver.cpp`` (argv list, run in the build
+    directory)."""
     argv = [
         _toolchain.require_tool("verilator"),
         "--cc",
@@ -310,12 +332,14 @@ def verilator_argv(design: RtlDesign, *, cflags: Sequence[str] = DEFAULT_CFLAGS,
         "0",
         "-CFLAGS",
         "-fPIC",
-        # The PyPI wheel's verilated.mk leaves the precompiled-header include flag empty, which breaks any model
+        # The PyPI wheel's verilated.mk leaves the precompiled-header include flag empty, which breaks any
+        # model
         # big enough to be split into several files; supply it.
         "-MAKEFLAGS",
         "CFG_CXXFLAGS_PCH_I=-include",
     ]
-    # OPT_FAST/OPT_SLOW precede CFLAGS on the compiler line, so the last -O given here wins for the model code.
+    # OPT_FAST/OPT_SLOW precede CFLAGS on the compiler line, so the last -O given here wins for the model
+    # code.
     for flag in cflags:
         argv += ["-CFLAGS", flag]
     argv += [str(f) for f in design.files]
@@ -338,17 +362,21 @@ def _relocate_verilator_error(exc: BuildError, design: RtlDesign, build_dir: Pat
     for f in design.files:
         text = text.replace(str(build_dir / "src" / f.name), str(f))
         # The build cache strips its private directory from diagnostics, leaving "src/<name>".
-        text = re.sub(r"(?<![\w/.-])src/" + re.escape(f.name) + r"\b", lambda _m, f=f: str(f), text)
+        repl = str(f).replace("\\", "\\\\")  # a literal replacement, whatever the path holds
+        text = re.sub(r"(?<![\w/.-])src/" + re.escape(f.name) + r"\b", repl, text)
     return BuildError(text)
 
 
-def build_harness(design: RtlDesign, *, cflags: Sequence[str] = DEFAULT_CFLAGS, jobs: int = 2) -> HarnessBuild:
+def build_harness(
+    design: RtlDesign, *, cflags: Sequence[str] = DEFAULT_CFLAGS, jobs: int = 2
+) -> HarnessBuild:
     """Verilate ``design`` with its driver into a cached shared library.
 
     Raises
     ------
     BuildError
-        Verilator or the C++ compiler failed; the message carries the command and the first ``file:line`` errors.
+        Verilator or the C++ compiler failed; the message carries the command and the first ``file:line``
+        errors.
     ToolNotFound
         Verilator or g++ is missing.
     """
@@ -383,9 +411,16 @@ def build_harness(design: RtlDesign, *, cflags: Sequence[str] = DEFAULT_CFLAGS, 
             local.append(src_dir / name)
         (tmp / "driver.cpp").write_text(driver)
         local_design = RtlDesign(
-            top=design.top, files=tuple(local), protocol=design.protocol, inputs=design.inputs,
-            outputs=design.outputs, latency=design.latency, ii=design.ii, signals=design.signals,
-            reset_active_low=design.reset_active_low, port_widths=design.port_widths,
+            top=design.top,
+            files=tuple(local),
+            protocol=design.protocol,
+            inputs=design.inputs,
+            outputs=design.outputs,
+            latency=design.latency,
+            ii=design.ii,
+            signals=design.signals,
+            reset_active_low=design.reset_active_low,
+            port_widths=design.port_widths,
         )
         env = _verilator_env()
         try:
@@ -394,17 +429,29 @@ def build_harness(design: RtlDesign, *, cflags: Sequence[str] = DEFAULT_CFLAGS, 
             raise _relocate_verilator_error(exc, design, tmp) from None
         obj = tmp / "obj"
         _build.run_build_command(
-            [gxx, "-shared", "-o", str(tmp / lib_name), "-Wl,--whole-archive", str(obj / f"libV{design.top}.a"),
-             str(obj / "libverilated.a"), "-Wl,--no-whole-archive", "-pthread", "-latomic"],
-            cwd=tmp, env=env,
+            [
+                gxx,
+                "-shared",
+                "-o",
+                str(tmp / lib_name),
+                "-Wl,--whole-archive",
+                str(obj / f"libV{design.top}.a"),
+                str(obj / "libverilated.a"),
+                "-Wl,--no-whole-archive",
+                "-pthread",
+                "-latomic",
+            ],
+            cwd=tmp,
+            env=env,
         )
         # Keep the library, drop the objects: the cache should hold what is loaded, not megabytes of .o files.
         for child in obj.iterdir():
             if child.suffix in (".o", ".a", ".cpp", ".d"):
                 child.unlink()
 
-    path = _build.cached_build(key, build, tag=f"verilator-{re.sub(r'[^A-Za-z0-9_-]', '_', design.top)[:40]}",
-                               product=lib_name)
+    path = _build.cached_build(
+        key, build, tag=f"verilator-{re.sub(r'[^A-Za-z0-9_-]', '_', design.top)[:40]}", product=lib_name
+    )
     w = design.port_widths
     return HarnessBuild(
         library=path,
@@ -422,14 +469,27 @@ def _library(build: HarnessBuild) -> ctypes.CDLL:
     if lib is None:
         lib = _build.load_library(build.library)
         lib.fwp_run.restype = ctypes.c_int64
-        lib.fwp_run.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint64,
-                                ctypes.c_int32, ctypes.POINTER(ctypes.c_int64)]
+        lib.fwp_run.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_int64,
+            ctypes.c_uint64,
+            ctypes.c_int32,
+            ctypes.POINTER(ctypes.c_int64),
+        ]
         _loaded[build.library] = lib
     return lib
 
 
-def run_batch(build: HarnessBuild, inputs_raw: Mapping[str, np.ndarray], *, idle_limit: int = DEFAULT_IDLE_LIMIT,
-              stall_percent: int = 0, seed: int = 1) -> tuple[dict[str, np.ndarray], int, float]:
+def run_batch(
+    build: HarnessBuild,
+    inputs_raw: Mapping[str, np.ndarray],
+    *,
+    idle_limit: int = DEFAULT_IDLE_LIMIT,
+    stall_percent: int = 0,
+    seed: int = 1,
+) -> tuple[dict[str, np.ndarray], int, float]:
     """Simulate one batch: tensor name -> raw (N, *shape) in, tensor name -> raw (N, *shape) out.
 
     Returns the outputs, the number of clock cycles simulated and the seconds spent in the simulator.
@@ -446,11 +506,14 @@ def run_batch(build: HarnessBuild, inputs_raw: Mapping[str, np.ndarray], *, idle
     n = None
     for m in design.inputs:
         if m.tensor not in inputs_raw:
-            raise InvalidArgument(f"Input tensor {m.tensor!r} is missing from inputs_raw (has {sorted(inputs_raw)})")
+            raise InvalidArgument(
+                f"Input tensor {m.tensor!r} is missing from inputs_raw (has {sorted(inputs_raw)})"
+            )
         arr = np.asarray(inputs_raw[m.tensor])
         if arr.shape[1:] != m.shape:
             raise InvalidArgument(
-                f"Input tensor {m.tensor!r} has shape {arr.shape}, expected (N, {', '.join(map(str, m.shape))})"
+                f"Input tensor {m.tensor!r} has shape {arr.shape}, "
+                f"expected (N, {', '.join(map(str, m.shape))})"
             )
         if n is None:
             n = arr.shape[0]
@@ -465,12 +528,17 @@ def run_batch(build: HarnessBuild, inputs_raw: Mapping[str, np.ndarray], *, idle
     lib = _library(build)
     cycles = ctypes.c_int64(0)
     t0 = time.perf_counter()
-    got = lib.fwp_run(win.ctypes.data, wout.ctypes.data, n, idle_limit, seed, stall_percent, ctypes.byref(cycles))
+    got = lib.fwp_run(
+        win.ctypes.data, wout.ctypes.data, n, idle_limit, seed, stall_percent, ctypes.byref(cycles)
+    )
     seconds = time.perf_counter() - t0
     if got < n:
         raise SimulationError(
-            f"Design {design.top!r} ({design.protocol}) gave no result for vector {got} of {n}: no progress for "
+            f"Design {design.top!r} ({design.protocol}) gave no result for vector {got} of {n}: "
+            f"no progress for "
             f"{idle_limit} cycles (watchdog, after {cycles.value} cycles)"
         )
-    outs = unpack_words(design.outputs, design.port_widths, design.data_ports("out"), wout[:, : build.out_words])
+    outs = unpack_words(
+        design.outputs, design.port_widths, design.data_ports("out"), wout[:, : build.out_words]
+    )
     return outs, cycles.value, seconds

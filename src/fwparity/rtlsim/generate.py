@@ -1,12 +1,16 @@
 """Generate a Verilog top for a :class:`~fwparity.model.Model` from the layer library in ``rtl/``.
 
-Every layer becomes one instance of a library module (or, for convolutions and pooling, a few unrolled instances)
-followed by a register, so the design is a pipeline with initiation interval 1 and a latency equal to the depth of
-the layer graph. Branches of a graph (merges, skip connections) are re-aligned with delay registers. Weights and
+Every layer becomes one instance of a library module (or, for convolutions and pooling, a few unrolled
+instances)
+followed by a register, so the design is a pipeline with initiation interval 1 and a latency equal to the
+depth of
+the layer graph. Branches of a graph (merges, skip connections) are re-aligned with delay registers. Weights
+and
 lookup tables are Verilog parameters, flattened with element ``k`` in bits ``[k*W +: W]``.
 
 The protocol wrapper is one of: ``valid`` (``in_valid``/``out_valid`` beside parallel ports), ``ap_ctrl_hs``
-(Vitis-style ``ap_start``/``ap_done``/``ap_idle``/``ap_ready`` and ``<port>_ap_vld``) or ``axis`` (AXI4-Stream with
+(Vitis-style ``ap_start``/``ap_done``/``ap_idle``/``ap_ready`` and ``<port>_ap_vld``) or ``axis``
+(AXI4-Stream with
 one beat per vector and back-pressure stalling the whole pipeline).
 """
 
@@ -37,7 +41,8 @@ _OVF = {"WRAP": 0, "SAT": 1, "SAT_ZERO": 2, "SAT_SYM": 3}
 
 
 def type_params(prefix: str, t: FixedType, *, modes: bool = True, where: str = "") -> dict[str, int]:
-    """The library's parameters for a fixed-point type: ``<prefix>_W``, ``_F``, ``_S`` and (destinations) ``_Q``,
+    """The library's parameters for a fixed-point type: ``<prefix>_W``, ``_F``, ``_S`` and (destinations)
+    ``_Q``,
     ``_O``, ``_N``.
 
     Raises
@@ -49,13 +54,18 @@ def type_params(prefix: str, t: FixedType, *, modes: bool = True, where: str = "
     if modes:
         ovf = t.overflow.name
         if ovf not in _OVF:
-            raise UnsupportedLayer(f"{where}type {t} uses overflow mode AP_{ovf}, which the RTL library lacks")
-        p.update({f"{prefix}_Q": _QUANT[t.quantization.name], f"{prefix}_O": _OVF[ovf], f"{prefix}_N": t.sat_bits})
+            raise UnsupportedLayer(
+                f"{where}type {t} uses overflow mode AP_{ovf}, which the RTL library lacks"
+            )
+        p.update(
+            {f"{prefix}_Q": _QUANT[t.quantization.name], f"{prefix}_O": _OVF[ovf], f"{prefix}_N": t.sat_bits}
+        )
     return p
 
 
 def hex_vector(values: Any, width: int) -> str:
-    """A Verilog sized hex literal packing ``values`` (flattened, C order), element ``k`` in bits ``[k*W +: W]``.
+    """A Verilog sized hex literal packing ``values`` (flattened, C order), element ``k`` in bits ``[k*W +:
+    W]``.
 
     Examples
     --------
@@ -147,7 +157,9 @@ def _where(layer: Layer) -> str:
 def _dense(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> None:
     x = ins[0]
     if len(x.shape) != 1:
-        raise UnsupportedLayer(f"{_where(layer)}the RTL generator supports dense on 1-D inputs, not shape {x.shape}")
+        raise UnsupportedLayer(
+            f"{_where(layer)}the RTL generator supports dense on 1-D inputs, not shape {x.shape}"
+        )
     n_in, n_out = x.shape[0], layer.shape[-1]
     t = layer.types
     params: dict[str, Any] = {"N_IN": n_in, "N_OUT": n_out}
@@ -156,7 +168,9 @@ def _dense(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> N
     params.update(type_params("B", t["bias"], modes=False))
     params.update(type_params("A", t["accum"], where=_where(layer)))
     params.update(type_params("R", t["result"], where=_where(layer)))
-    params["WEIGHTS"] = hex_vector(np.asarray(layer.weights["weight"]).reshape(n_in, n_out), t["weight"].width)
+    params["WEIGHTS"] = hex_vector(
+        np.asarray(layer.weights["weight"]).reshape(n_in, n_out), t["weight"].width
+    )
     params["BIASES"] = hex_vector(np.asarray(layer.weights["bias"]).reshape(n_out), t["bias"].width)
     core.instance("fwp_dense", u, params, {"x": x.wire, "y": out})
 
@@ -203,9 +217,14 @@ def _lut(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> Non
     params.update(type_params("X", x.type, modes=False))
     params.update(type_params("T", table_t, modes=False))
     params.update(type_params("R", layer.types["result"], where=_where(layer)))
-    params.update({"TABLE_SIZE": size, "SIZE_LOG2": size.bit_length() - 1,
-                   "DEN_LOG2": (2 * _LUT_HALF_RANGE[layer.kind]).bit_length() - 1,
-                   "TABLE": hex_vector(table, table_t.width)})
+    params.update(
+        {
+            "TABLE_SIZE": size,
+            "SIZE_LOG2": size.bit_length() - 1,
+            "DEN_LOG2": (2 * _LUT_HALF_RANGE[layer.kind]).bit_length() - 1,
+            "TABLE": hex_vector(table, table_t.width),
+        }
+    )
     core.instance("fwp_lut_act", u, params, {"x": x.wire, "y": out})
 
 
@@ -218,7 +237,9 @@ def _softmax(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) ->
     o = layer.options
     impl = str(o.get("implementation", "stable"))
     if impl not in ("stable", "latency"):
-        raise UnsupportedLayer(f"{_where(layer)}softmax implementation {impl!r} has no RTL module (stable, latency)")
+        raise UnsupportedLayer(
+            f"{_where(layer)}softmax implementation {impl!r} has no RTL module (stable, latency)"
+        )
     if len(x.shape) != 1 or int(o.get("axis", -1)) not in (-1, 1):
         raise UnsupportedLayer(f"{_where(layer)}the RTL softmax works on 1-D inputs, not shape {x.shape}")
     t = layer.types
@@ -246,8 +267,10 @@ def _softmax(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) ->
     exp_log2, inv_log2 = exp_size.bit_length() - 1, inv_size.bit_length() - 1
     for what, it, nbits in (("exp", index_t, exp_log2), ("inv", inv_inp_t, inv_log2)):
         if it.width < nbits:
-            raise UnsupportedLayer(f"{_where(layer)}the {what} table needs {nbits} address bits but {it} has "
-                                   f"{it.width} (hls4ml#885)")
+            raise UnsupportedLayer(
+                f"{_where(layer)}the {what} table needs {nbits} address bits but {it} has "
+                f"{it.width} (hls4ml#885)"
+            )
     exp_table = softmax_exp_table(exp_size, index_t, exp_t, float(o.get("exp_scale", 1.0)), stable)
     inv_table = softmax_inv_table(inv_size, inv_inp_t, inv_t)
     params: dict[str, Any] = {"N": x.shape[0], "STABLE": int(stable)}
@@ -290,7 +313,9 @@ def _merge(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> N
         raise UnsupportedLayer(f"{_where(layer)}takes two inputs, got {len(ins)}")
     a, b = ins
     if _size(a.shape) != _size(b.shape):
-        raise UnsupportedLayer(f"{_where(layer)}the RTL merge needs equal shapes, not {a.shape} and {b.shape}")
+        raise UnsupportedLayer(
+            f"{_where(layer)}the RTL merge needs equal shapes, not {a.shape} and {b.shape}"
+        )
     params: dict[str, Any] = {"N": _size(a.shape), "OP": _MERGE_OPS[layer.kind]}
     params.update(type_params("A", a.type, modes=False))
     params.update(type_params("B", b.type, modes=False))
@@ -314,10 +339,14 @@ def _concatenate(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str
         params.update(type_params("X", x.type, modes=False))
         params.update(type_params("R", res, where=_where(layer)))
         core.instance("fwp_relu", f"{u}_in{k}", params, {"x": x.wire, "y": cast})
-        parts.append(np.stack([np.full(_size(x.shape), k), np.arange(_size(x.shape))], axis=-1).reshape(*x.shape, 2))
+        parts.append(
+            np.stack([np.full(_size(x.shape), k), np.arange(_size(x.shape))], axis=-1).reshape(*x.shape, 2)
+        )
     order = np.concatenate(parts, axis=ax).reshape(-1, 2)
     for e, (k, j) in enumerate(order.tolist()):
-        core.lines.append(f"    assign {out}[{e * rw + rw - 1}:{e * rw}] = {out}_in{k}[{j * rw + rw - 1}:{j * rw}];")
+        core.lines.append(
+            f"    assign {out}[{e * rw + rw - 1}:{e * rw}] = {out}_in{k}[{j * rw + rw - 1}:{j * rw}];"
+        )
 
 
 @_emits("flatten", "reshape")
@@ -325,7 +354,8 @@ def _reshape(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) ->
     x = ins[0]
     res = layer.types["result"]
     if res != x.type:
-        # hls4ml's flatten/reshape only rename the array; a different type would be a cast we do not model here.
+        # hls4ml's flatten/reshape only rename the array; a different type would be a cast we do not model
+        # here.
         params: dict[str, Any] = {"N": _size(x.shape), "MODE": 0}
         params.update(type_params("X", x.type, modes=False))
         params.update(type_params("R", res, where=_where(layer)))
@@ -371,17 +401,25 @@ def _core_module(name: str, model: Model, core: _Core, tensors: dict[str, _Tenso
     ports.append("    output wire busy")
     for o in model.outputs:
         ports.append(f"    output wire [{tensors[o].width - 1}:0] out_{_ident(o)}")
-    # Tap the outputs first: aligning a shallow output to the full latency appends delay registers to core.lines.
+    # Tap the outputs first: aligning a shallow output to the full latency appends delay registers to
+    # core.lines.
     assigns = [f"    assign out_{_ident(o)} = {core.tap(tensors[o], latency)};" for o in model.outputs]
     body = list(core.lines) + assigns
     if latency == 1:
-        vld = ["    reg vld;", "    always @(posedge clk) if (rst) vld <= 1'b0; else if (ce) vld <= in_valid;",
-               "    assign out_valid = vld;", "    assign busy = vld;"]
+        vld = [
+            "    reg vld;",
+            "    always @(posedge clk) if (rst) vld <= 1'b0; else if (ce) vld <= in_valid;",
+            "    assign out_valid = vld;",
+            "    assign busy = vld;",
+        ]
     else:
-        vld = [f"    reg [{latency - 1}:0] vld;",
-               f"    always @(posedge clk) if (rst) vld <= {latency}'d0; "
-               f"else if (ce) vld <= {{vld[{latency - 2}:0], in_valid}};",
-               f"    assign out_valid = vld[{latency - 1}];", "    assign busy = |vld;"]
+        vld = [
+            f"    reg [{latency - 1}:0] vld;",
+            f"    always @(posedge clk) if (rst) vld <= {latency}'d0; "
+            f"else if (ce) vld <= {{vld[{latency - 2}:0], in_valid}};",
+            f"    assign out_valid = vld[{latency - 1}];",
+            "    assign busy = |vld;",
+        ]
     return (
         f"// Pipeline core of model {model.name!r}: one registered stage per layer, latency {latency}.\n"
         "/* verilator lint_off UNUSEDSIGNAL */\n"
@@ -394,8 +432,13 @@ def _pad8(bits: int) -> int:
     return max(8, (bits + 7) // 8 * 8)
 
 
-def _wrapper(top: str, core_name: str, model: Model, tensors: dict[str, _Tensor], interface: str,
-             ) -> tuple[str, list[PortMap], list[PortMap], dict[str, str]]:
+def _wrapper(
+    top: str,
+    core_name: str,
+    model: Model,
+    tensors: dict[str, _Tensor],
+    interface: str,
+) -> tuple[str, list[PortMap], list[PortMap], dict[str, str]]:
     ins = [tensors[t.name] for t in model.inputs]
     outs = [tensors[o] for o in model.outputs]
     conn_in = [f".in_{_ident(t.name)}(%s)" for t in ins]
@@ -409,26 +452,45 @@ def _wrapper(top: str, core_name: str, model: Model, tensors: dict[str, _Tensor]
             clash = {"ap_clk", "ap_rst", "ap_start", "ap_done", "ap_idle", "ap_ready"}
             in_ports = [p if p not in clash else f"{p}_in" for p in in_ports]
             out_ports = [p if p not in clash else f"{p}_out" for p in out_ports]
-        in_maps = [PortMap(t.name, p, t.shape, t.type) for t, p in zip(ins, in_ports)]
-        out_maps = [PortMap(t.name, p, t.shape, t.type) for t, p in zip(outs, out_ports)]
-        decl_in = [f"    input wire [{t.width - 1}:0] {p}" for t, p in zip(ins, in_ports)]
-        decl_out = [f"    output wire [{t.width - 1}:0] {p}" for t, p in zip(outs, out_ports)]
-        conns = [c % p for c, p in zip(conn_in, in_ports)] + [c % p for c, p in zip(conn_out, out_ports)]
+        in_maps = [PortMap(t.name, p, t.shape, t.type) for t, p in zip(ins, in_ports, strict=True)]
+        out_maps = [PortMap(t.name, p, t.shape, t.type) for t, p in zip(outs, out_ports, strict=True)]
+        decl_in = [f"    input wire [{t.width - 1}:0] {p}" for t, p in zip(ins, in_ports, strict=True)]
+        decl_out = [f"    output wire [{t.width - 1}:0] {p}" for t, p in zip(outs, out_ports, strict=True)]
+        conns = [c % p for c, p in zip(conn_in, in_ports, strict=True)] + [
+            c % p for c, p in zip(conn_out, out_ports, strict=True)
+        ]
         if interface == "valid":
-            ctrl = ["    input wire clk", "    input wire rst", "    input wire in_valid", "    output wire out_valid"]
-            body = [f"    {core_name} u_core (.clk(clk), .rst(rst), .ce(1'b1), .in_valid(in_valid), "
-                    f".out_valid(out_valid), .busy(), {', '.join(conns)});"]
+            ctrl = [
+                "    input wire clk",
+                "    input wire rst",
+                "    input wire in_valid",
+                "    output wire out_valid",
+            ]
+            body = [
+                f"    {core_name} u_core (.clk(clk), .rst(rst), .ce(1'b1), .in_valid(in_valid), "
+                f".out_valid(out_valid), .busy(), {', '.join(conns)});"
+            ]
             signals: dict[str, str] = {}
         else:
-            ctrl = ["    input wire ap_clk", "    input wire ap_rst", "    input wire ap_start",
-                    "    output wire ap_done", "    output wire ap_idle", "    output wire ap_ready"]
+            ctrl = [
+                "    input wire ap_clk",
+                "    input wire ap_rst",
+                "    input wire ap_start",
+                "    output wire ap_done",
+                "    output wire ap_idle",
+                "    output wire ap_ready",
+            ]
             decl_out += [f"    output wire {p}_ap_vld" for p in out_ports]
-            # II = 1: a started vector is always taken, so ap_ready follows ap_start; ap_done pulses per result.
-            body = ["    wire done, busy;",
-                    f"    {core_name} u_core (.clk(ap_clk), .rst(ap_rst), .ce(1'b1), .in_valid(ap_start), "
-                    f".out_valid(done), .busy(busy), {', '.join(conns)});",
-                    "    assign ap_ready = ap_start;", "    assign ap_done = done;",
-                    "    assign ap_idle = ~ap_start & ~busy;"]
+            # II = 1: a started vector is always taken, so ap_ready follows ap_start; ap_done pulses per
+            # result.
+            body = [
+                "    wire done, busy;",
+                f"    {core_name} u_core (.clk(ap_clk), .rst(ap_rst), .ce(1'b1), .in_valid(ap_start), "
+                f".out_valid(done), .busy(busy), {', '.join(conns)});",
+                "    assign ap_ready = ap_start;",
+                "    assign ap_done = done;",
+                "    assign ap_idle = ~ap_start & ~busy;",
+            ]
             body += [f"    assign {p}_ap_vld = done;" for p in out_ports]
             signals = {}
         decl = ctrl + decl_in + decl_out
@@ -445,15 +507,29 @@ def _wrapper(top: str, core_name: str, model: Model, tensors: dict[str, _Tensor]
         out_maps.append(PortMap(t.name, "m_axis_tdata", t.shape, t.type, off))
         off += t.width
     out_used, out_w = off, _pad8(off)
-    conns = [c % f"s_axis_tdata[{m.offset + m.width - 1}:{m.offset}]" for c, m in zip(conn_in, in_maps)]
-    conns += [c % f"m_axis_tdata[{m.offset + m.width - 1}:{m.offset}]" for c, m in zip(conn_out, out_maps)]
-    decl = ["    input wire clk", "    input wire rst",
-            "    input wire s_axis_tvalid", "    output wire s_axis_tready",
-            f"    input wire [{in_w - 1}:0] s_axis_tdata", "    input wire s_axis_tlast",
-            "    output wire m_axis_tvalid", "    input wire m_axis_tready",
-            f"    output wire [{out_w - 1}:0] m_axis_tdata", "    output wire m_axis_tlast"]
+    conns = [
+        c % f"s_axis_tdata[{m.offset + m.width - 1}:{m.offset}]"
+        for c, m in zip(conn_in, in_maps, strict=True)
+    ]
+    conns += [
+        c % f"m_axis_tdata[{m.offset + m.width - 1}:{m.offset}]"
+        for c, m in zip(conn_out, out_maps, strict=True)
+    ]
+    decl = [
+        "    input wire clk",
+        "    input wire rst",
+        "    input wire s_axis_tvalid",
+        "    output wire s_axis_tready",
+        f"    input wire [{in_w - 1}:0] s_axis_tdata",
+        "    input wire s_axis_tlast",
+        "    output wire m_axis_tvalid",
+        "    input wire m_axis_tready",
+        f"    output wire [{out_w - 1}:0] m_axis_tdata",
+        "    output wire m_axis_tlast",
+    ]
     body = [
-        "    // Back-pressure stalls the whole pipeline: it advances when the output register is free or taken.",
+        "    // Back-pressure stalls the whole pipeline:",
+        "    // it advances when the output register is free or being taken.",
         "    wire ce = m_axis_tready | ~m_axis_tvalid;",
         "    assign s_axis_tready = ce;",
         "    assign m_axis_tlast = m_axis_tvalid;",
@@ -462,13 +538,20 @@ def _wrapper(top: str, core_name: str, model: Model, tensors: dict[str, _Tensor]
     ]
     if out_w > out_used:
         body.append(f"    assign m_axis_tdata[{out_w - 1}:{out_used}] = {out_w - out_used}'d0;")
-    text = ("/* verilator lint_off UNUSEDSIGNAL */\n" f"module {top} (\n" + ",\n".join(decl) + "\n);\n"
-            + "\n".join(body) + "\nendmodule\n/* verilator lint_on UNUSEDSIGNAL */\n")
+    text = (
+        "/* verilator lint_off UNUSEDSIGNAL */\n"
+        f"module {top} (\n"
+        + ",\n".join(decl)
+        + "\n);\n"
+        + "\n".join(body)
+        + "\nendmodule\n/* verilator lint_on UNUSEDSIGNAL */\n"
+    )
     return text, in_maps, out_maps, {}
 
 
-def generate(model: Model, out_dir: str | os.PathLike[str], *, interface: str = "valid",
-             top: str | None = None) -> RtlDesign:
+def generate(
+    model: Model, out_dir: str | os.PathLike[str], *, interface: str = "valid", top: str | None = None
+) -> RtlDesign:
     """Write a Verilog implementation of ``model`` into ``out_dir`` and describe it.
 
     Parameters
@@ -507,18 +590,29 @@ def generate(model: Model, out_dir: str | os.PathLike[str], *, interface: str = 
     out.mkdir(parents=True, exist_ok=True)
     lib = library_files()
     files: list[Path] = []
-    # Copy the whole library (a few small files): modules instantiate each other, and Verilator ignores the rest.
+    # Copy the whole library (a few small files): modules instantiate each other, and Verilator ignores the
+    # rest.
     for module in sorted(lib):
         dst = out / lib[module].name
         shutil.copyfile(lib[module], dst)
         files.append(dst)
     top_file = out / f"{top}.v"
-    header = (f"// Generated by fwparity.rtlsim.generate for model {model.name!r} (sha256 {model.sha256()[:16]}),\n"
-              f"// interface {interface}, latency {latency} cycles, II 1.\n")
+    header = (
+        f"// Generated by fwparity.rtlsim.generate for model {model.name!r} (sha256 {model.sha256()[:16]}),\n"
+        f"// interface {interface}, latency {latency} cycles, II 1.\n"
+    )
     top_file.write_text(header + core_text + "\n" + wrapper)
     files.append(top_file)
-    return RtlDesign(top=top, files=tuple(files), protocol=interface, inputs=tuple(in_maps),
-                     outputs=tuple(out_maps), latency=latency, ii=1, signals=signals)
+    return RtlDesign(
+        top=top,
+        files=tuple(files),
+        protocol=interface,
+        inputs=tuple(in_maps),
+        outputs=tuple(out_maps),
+        latency=latency,
+        ii=1,
+        signals=signals,
+    )
 
 
 #: Layer kinds the generator can place.
