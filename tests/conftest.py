@@ -1,4 +1,4 @@
-"""Shared test configuration: tool markers and hypothesis profiles.
+"""Shared test configuration: tool markers (the hypothesis profiles come from fwparity.pytest_plugin).
 
 A test that needs an external tool carries a marker (``requires_gxx`` ...). When the tool is missing the test is
 skipped, unless ``FWPARITY_REQUIRE_TOOLS`` is set (CI sets it), in which case it fails: in CI every test runs or
@@ -15,16 +15,8 @@ import pytest
 
 from fwparity import _toolchain
 
-try:
-    from hypothesis import HealthCheck, settings
-except ImportError:  # pragma: no cover - the fuzz extra is part of [all]
-    settings = None
-else:
-    _common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    settings.register_profile("dev", max_examples=50, **_common)
-    settings.register_profile("ci", max_examples=200, derandomize=True, print_blob=True, **_common)
-    settings.register_profile("nightly", max_examples=5000, **_common)
-    settings.load_profile(os.environ.get("FWPARITY_HYPOTHESIS_PROFILE", "dev"))
+# The hypothesis profiles dev/ci/nightly are registered and chosen (FWPARITY_HYPOTHESIS_PROFILE) by fwparity's own
+# pytest plugin, fwparity.pytest_plugin, which the pytest11 entry point loads.
 
 
 def _has_module(name: str) -> bool:
