@@ -276,20 +276,26 @@ def _screened_count(
 ) -> int:
     """Overflow events of a wrapping accumulator, counted exactly, but replayed only where they are possible.
 
-    A running sum can leave accum_t only if Σ|x_i w_ij| / 2**s + n_in + |acc0| exceeds its range; one float64
-    matmul of |x| and |w| bounds that per event. Only the failing events (and, if the types allow a product to
-    overflow, all events) are replayed add by add in the C++ order.
+    A running sum can leave accum_t only if Σ|x_i w_ij| / 2**s + n_in + |acc0| exceeds its range. A float64
+    matrix-vector product of |x| with max_j |w_ij| bounds that for all outputs of an event at once; the events
+    it cannot clear get the per-output bound (a matmul on those rows only). A product can overflow only if
+    |x_i| max_j |w_ij| / 2**s + 1 leaves the range. The remaining events are replayed add by add in C++ order.
+    Bounds are compared in raw units (times 2**s) with a relative margin of 2**-40, so float64 rounding of
+    very large bounds can only flag more events, never fewer.
     """
     lo, hi = int(a.min_raw), int(a.max_raw)
-    n, n_in = x.shape
+    n_in = x.shape[1]
     ax = np.abs(x).astype(np.float64)
     aw = np.abs(w).astype(np.float64)
-    lim = min(hi, -lo) - max((abs(int(v)) for v in acc0), default=0) - n_in
-    suspect = (np.ldexp(ax @ aw, -s) > lim).any(axis=1)
+    wmax = aw.max(axis=1)
+    scale = 2.0**s * (1.0 - 2.0**-40)
+    lim = (min(hi, -lo) - max((abs(int(v)) for v in acc0), default=0) - n_in) * scale
+    suspect = ax @ wmax > lim
     if not products_fit:
-        # the largest product of each event, against the tightest side of the range
-        suspect |= np.ldexp((ax * aw.max(axis=1)).max(axis=1, initial=0), -s) + 1 > min(hi, -lo)
+        suspect |= (ax * wmax).max(axis=1, initial=0) > (min(hi, -lo) - 1) * scale
     rows = np.flatnonzero(suspect)
+    if rows.size and products_fit:
+        rows = rows[(ax[rows] @ aw > lim).any(axis=1)]
     if rows.size == 0:
         return 0
     t = Tally()
