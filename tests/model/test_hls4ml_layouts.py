@@ -392,3 +392,34 @@ def test_hand_values_are_what_gxx_computes(tmp_path: Path) -> None:
         int(v) for v in subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout.split()
     ]
     assert out == W_RAW + B_RAW
+
+
+def test_softmax_without_implementation_is_legacy(tmp_path: Path) -> None:
+    """Projects older than hls4ml 0.6 had one softmax (today's "legacy") and no ``implementation`` member."""
+    root = write_project(tmp_path / "prj", old_style=True)
+    fw = root / "firmware"
+    _edit(
+        fw / "parameters.h",
+        "// sig\n",
+        "// sm\nstruct softmax_config9 : nnet::activ_config {\n    static const unsigned n_in = N_LAYER_2;\n"
+        "    static const unsigned table_size = 512;\n    typedef ap_fixed<18,8> exp_table_t;\n"
+        "    typedef ap_fixed<18,8> inv_table_t;\n};\n\n// sig\n",
+    )
+    _edit(
+        fw / "myproject.cpp",
+        "nnet::sigmoid<layer3_t, result_t, sigmoid_config4>(layer3_out, layer4_out); // sig",
+        "nnet::softmax<layer3_t, result_t, softmax_config9>(layer3_out, layer4_out); // sm",
+    )
+    sm = load_model(root).layer("sm")
+    assert (sm.kind, sm.options["implementation"]) == ("softmax", "legacy")
+    assert (sm.options["table_size"], sm.options["exp_table_size"], sm.options["inv_table_size"]) == (
+        512,
+        512,
+        512,
+    )
+    assert {k: str(v) for k, v in sm.types.items()} == {
+        "result": "ap_ufixed<8,0>",
+        "exp_table": "ap_fixed<18,8>",
+        "inv_table": "ap_fixed<18,8>",
+        "table": "ap_fixed<18,8>",
+    }

@@ -822,7 +822,9 @@ def _map_call(
         impl = _SOFTMAX_FUNCS[fname]
         if impl is None:
             text = ctx.member(s, "implementation")
-            impl = _enum_tail(text).lower() if text is not None else "latency"
+            # before hls4ml 0.6 there was one softmax: exp table over [-8, 8), inverse table over [0, 64),
+            # which later versions kept as "legacy"
+            impl = _enum_tail(text).lower() if text is not None else "legacy"
         if impl not in ("stable", "latency", "legacy", "argmax"):
             raise unsupported(f"implementation {impl!r}")
         types = {"result": res_type()}
