@@ -2,9 +2,8 @@
 
 Each size runs in a fresh subprocess (so its peak RSS is its own): the input is a schema-1 HDF5 file of float
 jet features, streamed through the bit-exact reference in chunks into a schema-1 output file. Memory must not
-grow
-with the number of events; the output of the largest run is spot-checked bit for bit against one in-memory
-``fwparity.emulate`` call on its first and last 10,000 events.
+grow with the number of events; the output of the largest run is spot-checked bit for bit against one
+in-memory ``fwparity.emulate`` call on its first and last 10,000 events.
 
     python benchmarks/bench_emulate.py            # 100k, 300k and 1M events
     python benchmarks/bench_emulate.py 20000      # quick

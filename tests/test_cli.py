@@ -4,8 +4,7 @@ What these prove:
 - parity on the bundled example between the reference and C++ compiled by g++ on the real ap_types headers and
   hls4ml's nnet_utils (csim), and generated RTL in Verilator, with exit code 0 and three valid report files;
 - a deliberately broken build (one weight changed in the emitted C++, one weight changed in the generated
-Verilog)
-  exits 1, and report.json names the first divergent layer, the element and the differing bits;
+  Verilog) exits 1, and report.json names the first divergent layer, the element and the differing bits;
 - every bad input in the table exits 2 with a message naming the culprit, and writes nothing.
 """
 
@@ -785,7 +784,7 @@ def jet_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.requires_gxx
 def test_validate_an_hls4ml_project_against_its_own_cpp(jet_project: Path, tmp_path: Path) -> None:
     """MODEL is the project: the reference comes from the importer, csim from the project's own C++ and
-    headers.
+    its bundled headers.
 
     (An edited copy of a project is caught like the edited emitted C++ above; not repeated here, as each
     project build costs ~20 s of the CI budget.)

@@ -1,10 +1,8 @@
 """``fwparity demo``: the bundled example validated end to end, reports written, missing tools named.
 
 The full demo (reference vs csim vs RTL) builds the example's RTL, ~2 minutes cold on 2 cores; CI runs it
-through
-``make demo``. Here the RTL side of the pipeline is covered by tests/test_cli.py on a smaller model, and the
-demo
-runs reference vs csim (its C++ build is shared with test_cli's through the content cache).
+through ``make demo``. Here the RTL side of the pipeline is covered by tests/test_cli.py on a smaller model,
+and the demo runs reference vs csim (its C++ build is shared with test_cli's through the content cache).
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """The glue under ``fwparity validate``/``emulate`` (fwparity._pipeline), without external tools.
 
 The oracle for chunked runs is the same run done whole: merging the comparisons of chunks must give exactly
-the
-report of one comparison over all vectors, and streaming emulation must write exactly what one ``emulate()``
-call
-returns.
+the report of one comparison over all vectors, and streaming emulation must write exactly what one
+``emulate()`` call returns.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
     python vectors/make_example.py        # rewrites vectors/jet_mlp.fwp.h5 and vectors/jet_mlp_vectors.h5
 
 The model (16 -> 64 -> 32 -> 32 -> 5, ReLU, stable softmax, ap_fixed<16,6>) and its weights come from
-``fwparity._example`` with a fixed seed, so rerunning this script reproduces the same model (same sha256).
-The vector file holds 1,000 float jet-feature vectors (physics values, quantized like ``input_t(double)`` when
+``fwparity._example`` with a fixed seed, so rerunning this script reproduces the same model (same sha256). The
+vector file holds 1,000 float jet-feature vectors (physics values, quantized like ``input_t(double)`` when
 read) and the reference outputs for them.
 """
 

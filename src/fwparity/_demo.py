@@ -53,8 +53,8 @@ def run_demo(
     """Validate the example and write ``report.json``, ``report.html`` and ``junit.xml`` into ``out``.
 
     Returns the Comparison and the report paths. Raises ``ToolNotFound`` (naming what to install) when a
-    backend's
-    tool is missing and ``UnsupportedLayer`` when ``against`` asks for RTL the generator cannot build.
+    backend's tool is missing and ``UnsupportedLayer`` when ``against`` asks for RTL the generator cannot
+    build.
     """
     from ._pipeline import make_backends, run_validation, warn
     from .report import write_reports

@@ -2,13 +2,10 @@
 ap_fixed<16,6>.
 
 It is the model of ``fwparity demo`` and the CLI tests. The weights are drawn from a fixed seed directly on
-the
-ap_fixed<16,6> grid, so the model is the same on every machine and needs neither Keras nor hls4ml. The
-committed
-files under ``vectors/`` (``jet_mlp.fwp.h5``, ``jet_mlp_vectors.h5``) are written by
-``vectors/make_example.py``
-from this module; :func:`example_model` rebuilds the same model when those files are not at hand (an installed
-wheel has no ``vectors/`` directory).
+the ap_fixed<16,6> grid, so the model is the same on every machine and needs neither Keras nor hls4ml. The
+committed files under ``vectors/`` (``jet_mlp.fwp.h5``, ``jet_mlp_vectors.h5``) are written by
+``vectors/make_example.py`` from this module; :func:`example_model` rebuilds the same model when those files
+are not at hand (an installed wheel has no ``vectors/`` directory).
 """
 
 from __future__ import annotations

@@ -1,16 +1,12 @@
 """The user-facing pipelines behind ``fwparity validate``, ``fwparity emulate`` and board-capture comparison.
 
 Each one reads a model and vectors, streams the vectors through the backends in chunks (so memory is bounded
-by
-the chunk, not by the file), and leaves nothing half-written: reports and output files appear only when the
-run
-completed, by rename (an interrupted run leaves the earlier files as they were).
+by the chunk, not by the file), and leaves nothing half-written: reports and output files appear only when the
+run completed, by rename (an interrupted run leaves the earlier files as they were).
 
 Comparisons of the chunks are merged exactly: totals add up, the listed mismatches and kept inputs are the
-first
-ones over the whole run, and the first divergent layer is the first layer (in model order) with a mismatch in
-any
-chunk.
+first ones over the whole run, and the first divergent layer is the first layer (in model order) with a
+mismatch in any chunk.
 """
 
 from __future__ import annotations
@@ -98,8 +94,7 @@ class InputSource:
     """Raw input vectors for a model, read ``chunk_size`` at a time.
 
     ``nonfinite`` counts NaN and infinite float inputs seen so far (they are quantized like
-    ``input_t(double)``,
-    as the headers do, and the CLI warns about them).
+    ``input_t(double)``, as the headers do, and the CLI warns about them).
     """
 
     count: int
@@ -585,10 +580,9 @@ def emulate_file(
     """Stream ``input_path`` through the reference into a schema-1 HDF5 file at ``output_path``.
 
     The output holds ``inputs/<name>`` (the raw codes that were run, with their type),
-    ``outputs/reference/<name>``
-    and, with ``trace``, ``trace/reference/<layer>``. Memory is bounded by ``chunk_size``; the file appears
-    only
-    when every chunk was written. Returns the number of events and the source (for its NaN/inf counts).
+    ``outputs/reference/<name>`` and, with ``trace``, ``trace/reference/<layer>``. Memory is bounded by
+    ``chunk_size``; the file appears only when every chunk was written. Returns the number of events and the
+    source (for its NaN/inf counts).
     """
     from ._backend import get_backend
     from .vectors import VectorWriter

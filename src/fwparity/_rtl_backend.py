@@ -2,14 +2,10 @@
 trace.
 
 RTL has no printf. To still name the first divergent layer, ``validate`` runs the RTL of
-:func:`traced_variant`
-of the model (the same layers, with every layer's output also a model output, so the generated design gets a
-port
-per layer: the same pipeline with more taps) and splits what comes back into the model's outputs and the
-trace. A
-manifest (user RTL) may likewise list, besides the model outputs, outputs named after model layers; they
-become
-the trace.
+:func:`traced_variant` of the model (the same layers, with every layer's output also a model output, so the
+generated design gets a port per layer: the same pipeline with more taps) and splits what comes back into the
+model's outputs and the trace. A manifest (user RTL) may likewise list, besides the model outputs, outputs
+named after model layers; they become the trace.
 """
 
 from __future__ import annotations
