@@ -27,7 +27,8 @@ module fwp_dense #(
     genvar i, j;
     generate
         for (j = 0; j < N_OUT; j = j + 1) begin : g_out
-            wire [A_W-1:0] acc [0:N_IN];
+            // split_var: Verilator would otherwise see the chain through one array as a combinational loop.
+            wire [A_W-1:0] acc [0:N_IN] /* verilator split_var */;
             fwp_requant #(
                 .IN_W(B_W), .IN_F(B_F), .IN_SIGNED(B_S),
                 .OUT_W(A_W), .OUT_F(A_F), .OUT_SIGNED(A_S), .QUANT(A_Q), .OVF(A_O), .SAT_BITS(A_N)

@@ -60,14 +60,15 @@ module fwp_tree_add #(
 
     localparam integer NC = f_count(N);
 
-    wire [A_W-1:0] spine [0:NC-1];
+    // split_var: Verilator would otherwise see chains through one array as combinational loops.
+    wire [A_W-1:0] spine [0:NC-1] /* verilator split_var */;
     genvar c, i;
     generate
         for (c = 0; c < NC; c = c + 1) begin : g_chunk
             localparam integer PC = f_chunk(N, c);
             localparam integer S0 = f_start(N, c);
             // Heap layout: node 1 is the root, node k has children 2k and 2k+1, leaves are PC .. 2PC-1 in order.
-            wire [A_W-1:0] nd [1:2*PC-1];
+            wire [A_W-1:0] nd [1:2*PC-1] /* verilator split_var */;
             for (i = 0; i < PC; i = i + 1) begin : g_leaf
                 assign nd[PC + i] = din[(S0 + i)*A_W +: A_W];
             end

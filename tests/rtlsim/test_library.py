@@ -53,6 +53,10 @@ CASES = [
     ("fwp_merge", {"OP": 3}),
     ("fwp_merge", {"OP": 4, "A_F": 2}),
     ("fwp_merge", {"OP": 5}),
+    ("fwp_pool", {}),
+    ("fwp_pool", {"HAS_ACC": 0}),
+    ("fwp_pool", {"MODE": 1}),
+    ("fwp_pool", {"MODE": 1, "A_S": 0, "X_F": 4, "C": 3}),
 ]
 
 

@@ -349,6 +349,140 @@ def _concatenate(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str
         )
 
 
+def _ints(v: Any, n: int) -> tuple[int, ...]:
+    if isinstance(v, (int, np.integer)):
+        return (int(v),) * n
+    return tuple(int(e) for e in v)
+
+
+def _windows(
+    shape: tuple[int, ...], kernel: tuple[int, ...], strides: tuple[int, ...], pads: tuple[int, ...]
+) -> np.ndarray:
+    """Element indices (into the flattened, channels-last input) of every window: shape (*out, K, C), -1 for a
+    padded cell. Windows are listed in C order, cells in kernel order (kh, kw), as hls4ml's im2col fills them."""
+    *spatial, chans = shape
+    nd = len(spatial)
+    idx = np.arange(_size(tuple(shape))).reshape(shape)
+    padded = np.full([spatial[i] + pads[2 * i] + pads[2 * i + 1] for i in range(nd)] + [chans], -1)
+    padded[tuple(slice(pads[2 * i], pads[2 * i] + spatial[i]) for i in range(nd))] = idx
+    out = [(padded.shape[i] - kernel[i]) // strides[i] + 1 for i in range(nd)]
+    if any(o < 1 for o in out):
+        raise InvalidArgument(f"kernel {kernel} is larger than the padded input {padded.shape[:-1]}")
+    win = np.empty(out + [_size(kernel), chans], dtype=np.int64)
+    for o in np.ndindex(*out):
+        for k, offs in enumerate(np.ndindex(*kernel)):
+            win[o + (k,)] = padded[tuple(o[i] * strides[i] + offs[i] for i in range(nd))]
+    return win
+
+
+def _gather(x: _Tensor, indices: np.ndarray, pad: str) -> str:
+    """A Verilog concatenation of x's elements at ``indices`` (element 0 in the low bits); -1 gives ``pad``."""
+    w = x.type.width
+    parts = [pad if i < 0 else f"{x.wire}[{i * w + w - 1}:{i * w}]" for i in np.asarray(indices).reshape(-1)]
+    return "{" + ", ".join(reversed(parts)) + "}"
+
+
+@_emits("conv1d", "conv2d")
+def _conv(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> None:
+    x = ins[0]
+    nd = 1 if layer.kind == "conv1d" else 2
+    if len(x.shape) != nd + 1:
+        raise UnsupportedLayer(
+            f"{_where(layer)}expects input (*spatial[{nd}], channels), not shape {x.shape}"
+        )
+    o = layer.options
+    t = layer.types
+    w = np.asarray(layer.weights["weight"])
+    kernel = tuple(w.shape[:nd])
+    n_filt = w.shape[-1]
+    strides = _ints(o.get("strides", 1), nd)
+    keys = ("pad_left", "pad_right") if nd == 1 else ("pad_top", "pad_bottom", "pad_left", "pad_right")
+    pads = tuple(int(o.get(k, 0)) for k in keys)
+    win = _windows(x.shape, kernel, strides, pads)
+    n_in = _size(kernel) * x.shape[-1]
+    bias = layer.weights.get("bias")
+    bias_t = t.get("bias") or t["weight"]
+    params: dict[str, Any] = {"N_IN": n_in, "N_OUT": n_filt}
+    params.update(type_params("X", x.type, modes=False))
+    params.update(type_params("W", t["weight"], modes=False))
+    params.update(type_params("B", bias_t, modes=False))
+    params.update(type_params("A", t["accum"], where=_where(layer)))
+    params.update(type_params("R", t["result"], where=_where(layer)))
+    params["WEIGHTS"] = hex_vector(w.reshape(n_in, n_filt), t["weight"].width)
+    params["BIASES"] = hex_vector(np.zeros(n_filt, dtype=np.int64) if bias is None else bias, bias_t.width)
+    rw = t["result"].width * n_filt
+    zero = f"{x.type.width}'d0"
+    for p, o_idx in enumerate(np.ndindex(*win.shape[:-2])):
+        patch = f"{u}_p{p}"
+        core.lines.append(f"    wire [{n_in * x.type.width - 1}:0] {patch} = {_gather(x, win[o_idx], zero)};")
+        core.instance(
+            "fwp_dense", f"{u}_{p}", params, {"x": patch, "y": f"{out}[{(p + 1) * rw - 1}:{p * rw}]"}
+        )
+
+
+_POOLS = {
+    "maxpool1d": (1, 0),
+    "maxpool2d": (2, 0),
+    "avgpool1d": (1, 1),
+    "avgpool2d": (2, 1),
+    "global_maxpool1d": (1, 0),
+    "global_maxpool2d": (2, 0),
+    "global_avgpool1d": (1, 1),
+    "global_avgpool2d": (2, 1),
+}
+
+
+@_emits(*_POOLS)
+def _pool(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> None:
+    x = ins[0]
+    nd, mode = _POOLS[layer.kind]
+    if len(x.shape) != nd + 1:
+        raise UnsupportedLayer(
+            f"{_where(layer)}expects input (*spatial[{nd}], channels), not shape {x.shape}"
+        )
+    o = layer.options
+    if layer.kind.startswith("global"):
+        pool, strides, pads = tuple(x.shape[:-1]), tuple(x.shape[:-1]), (0,) * (2 * nd)
+    else:
+        pool = _ints(o.get("pool", 2), nd)
+        strides = _ints(o.get("strides", pool), nd)
+        if "pads" in o:
+            pads = _ints(o["pads"], 2 * nd)
+        else:
+            keys = (
+                ("pad_left", "pad_right") if nd == 1 else ("pad_top", "pad_bottom", "pad_left", "pad_right")
+            )
+            pads = tuple(int(o.get(k, 0)) for k in keys)
+    win = _windows(x.shape, pool, strides, pads)
+    k_cells, chans = win.shape[-2:]
+    acc_t = layer.types.get("accum")
+    if mode == 1 and acc_t is None:
+        raise UnsupportedLayer(f"{_where(layer)}average pooling needs types['accum']")
+    xw = x.type.width
+    # Max pooling pads with pad_val<T, Max>: the sign bit alone; average pooling pads with 0 and does not count it.
+    pad = f"{{1'b1, {xw - 1}'d0}}" if mode == 0 and xw > 1 else f"{xw}'d{1 if mode == 0 else 0}"
+    rw = layer.types["result"].width * chans
+    for p, o_idx in enumerate(np.ndindex(*win.shape[:-2])):
+        cells = win[o_idx]
+        count = _size(pool) if o.get("count_pad") else int(np.count_nonzero(cells[:, 0] >= 0))
+        params: dict[str, Any] = {
+            "K": k_cells,
+            "C": chans,
+            "MODE": mode,
+            "COUNT": max(count, 1),
+            "HAS_ACC": int(acc_t is not None),
+        }
+        params.update(type_params("X", x.type, modes=False))
+        if acc_t is not None:
+            params.update(type_params("A", acc_t, where=_where(layer)))
+        params.update(type_params("R", layer.types["result"], where=_where(layer)))
+        window = f"{u}_w{p}"
+        core.lines.append(f"    wire [{k_cells * chans * xw - 1}:0] {window} = {_gather(x, cells, pad)};")
+        core.instance(
+            "fwp_pool", f"{u}_{p}", params, {"x": window, "y": f"{out}[{(p + 1) * rw - 1}:{p * rw}]"}
+        )
+
+
 @_emits("flatten", "reshape")
 def _reshape(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> None:
     x = ins[0]
