@@ -1,4 +1,5 @@
-"""Convolutions and pooling for small inputs (unrolled per output pixel by the generator) against the reference."""
+"""Convolutions and pooling for small inputs (unrolled per output pixel by the generator) against the
+reference."""
 
 from __future__ import annotations
 

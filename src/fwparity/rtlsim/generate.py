@@ -359,7 +359,8 @@ def _windows(
     shape: tuple[int, ...], kernel: tuple[int, ...], strides: tuple[int, ...], pads: tuple[int, ...]
 ) -> np.ndarray:
     """Element indices (into the flattened, channels-last input) of every window: shape (*out, K, C), -1 for a
-    padded cell. Windows are listed in C order, cells in kernel order (kh, kw), as hls4ml's im2col fills them."""
+    padded cell. Windows are listed in C order, cells in kernel order (kh, kw), as hls4ml's im2col fills
+    them."""
     *spatial, chans = shape
     nd = len(spatial)
     idx = np.arange(_size(tuple(shape))).reshape(shape)
@@ -376,7 +377,8 @@ def _windows(
 
 
 def _gather(x: _Tensor, indices: np.ndarray, pad: str) -> str:
-    """A Verilog concatenation of x's elements at ``indices`` (element 0 in the low bits); -1 gives ``pad``."""
+    """A Verilog concatenation of x's elements at ``indices`` (element 0 in the low bits); -1 gives
+    ``pad``."""
     w = x.type.width
     parts = [pad if i < 0 else f"{x.wire}[{i * w + w - 1}:{i * w}]" for i in np.asarray(indices).reshape(-1)]
     return "{" + ", ".join(reversed(parts)) + "}"
@@ -459,7 +461,8 @@ def _pool(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> No
     if mode == 1 and acc_t is None:
         raise UnsupportedLayer(f"{_where(layer)}average pooling needs types['accum']")
     xw = x.type.width
-    # Max pooling pads with pad_val<T, Max>: the sign bit alone; average pooling pads with 0 and does not count it.
+    # Max pooling pads with pad_val<T, Max>: the sign bit alone; average pooling pads with 0 and does not
+    # count it.
     pad = f"{{1'b1, {xw - 1}'d0}}" if mode == 0 and xw > 1 else f"{xw}'d{1 if mode == 0 else 0}"
     rw = layer.types["result"].width * chans
     for p, o_idx in enumerate(np.ndindex(*win.shape[:-2])):
