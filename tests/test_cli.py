@@ -863,3 +863,12 @@ def test_an_internal_error_exits_2_not_1(
     assert "RuntimeError: simulated bug" in err
     assert err.endswith("fwparity validate: internal error (the traceback above is a fwparity bug)\n")
     assert (tmp_path / "report.json").read_text() == '{"earlier": true}'
+
+
+def test_nan_and_inf_in_a_dat_file_are_counted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = ["0.5 " * 15 + "nan", "-inf " + "0.25 " * 15, "1.0 " * 16, "Infinity " + "0 " * 15]
+    (tmp_path / "x.dat").write_text("\n".join(rows) + "\n")
+    code = main(["emulate", str(EXAMPLE), str(tmp_path / "x.dat"), "-o", str(tmp_path / "o.h5")])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert err.startswith("fwparity: warning: x.dat holds 1 NaN and 2 infinite input value(s);"), err

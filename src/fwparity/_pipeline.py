@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -264,7 +265,12 @@ def open_inputs(
     if fmt == "dat":
         from .vectors import read_dat_tensors
 
-        return _from_arrays(model, read_dat_tensors(path, list(model.inputs)), path.name, None)
+        src = _from_arrays(model, read_dat_tensors(path, list(model.inputs)), path.name, None)
+        # The .dat reader hands back raw codes, so count NaN/inf from the text (tokens, whatever their case).
+        text = path.read_text(errors="replace")
+        src.nonfinite["nan"] += len(re.findall(r"(?i)(?<![\w.])[-+]?nan(?![\w.])", text))
+        src.nonfinite["inf"] += len(re.findall(r"(?i)(?<![\w.])[-+]?inf(inity)?(?![\w.])", text))
+        return src
     # A pattern file: frames, which only a link map turns into tensors.
     if link_map is None:
         raise InvalidArgument(
