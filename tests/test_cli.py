@@ -544,6 +544,12 @@ BAD_INPUTS = [
         id="missing-rtl-manifest",
     ),
     pytest.param(
+        ["validate", "{model}", "--random", "5", "--rtl", "auto", "--against", "reference,csim"],
+        None,
+        r"--rtl 'auto' is given but --against reference,csim does not run rtl",
+        id="rtl-not-in-against",
+    ),
+    pytest.param(
         ["validate", "{model}", "--random", "5", "--chunk-size", "0"],
         None,
         r"--chunk-size must be a positive integer, not 0",

@@ -71,7 +71,8 @@ def run_demo(
         gap = rtl_gap(model)
         if gap is not None:
             raise UnsupportedLayer(f"cannot compare RTL for the example model: {gap}")
-    backends = make_backends(model, chosen, csim=None, rtl="auto", model_path=model_path)
+    rtl = "auto" if "rtl" in chosen else None
+    backends = make_backends(model, chosen, csim=None, rtl=rtl, model_path=model_path)
     comparison = run_validation(model, source, backends)
     paths = write_reports(comparison, Path(out))
     return comparison, paths

@@ -446,6 +446,13 @@ def make_backends(
     from . import _toolchain
     from ._backend import get_backend
 
+    # A build named but not compared is almost always a typo in --against; say so instead of ignoring it.
+    for option, value, name in (("--csim", csim, "csim"), ("--rtl", rtl, "rtl")):
+        if value is not None and name not in against:
+            raise InvalidArgument(
+                f"{option} {os.fspath(value)!r} is given but --against {','.join(against)} does not run "
+                f"{name}"
+            )
     backends = []
     for name in against:
         if name == "reference":
