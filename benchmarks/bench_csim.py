@@ -31,13 +31,33 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.hls4ml_gen, the project generator shared with the test suite
 
 
-def _best(fn, repeats: int) -> float:  # type: ignore[no-untyped-def]
-    times = []
+def _proc_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) used so far by processes ``pids`` (Linux /proc; 0.0 elsewhere)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _best(fn, repeats: int, pids: list[int] | None = None) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Best wall time of ``repeats`` calls, and the CPU seconds of that call (this process plus ``pids``).
+
+    CPU seconds matter on a shared machine: wall time there measures the neighbours as much as the code.
+    """
+    best = (float("inf"), 0.0)
     for _ in range(repeats):
+        c0 = time.process_time() + _proc_cpu(pids or [])
         t0 = time.perf_counter()
         fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        wall = time.perf_counter() - t0
+        cpu = time.process_time() + _proc_cpu(pids or []) - c0
+        best = min(best, (wall, cpu))
+    return best
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         def hls4ml_predict() -> None:
             expected.update(project.predict(x))
 
-        t_hls = _best(hls4ml_predict, args.repeats)
+        t_hls, cpu_hls = _best(hls4ml_predict, args.repeats)
         y_hls = (expected[project.output_names[0]] * 2.0**10).astype(np.int64)
 
         # fwparity cold build into an empty cache, then warm start in the normal way
@@ -83,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                 with CsimRunner(lib) as runner:
                     runner.run(raw[:1])
 
-            t_warm = _best(warm, args.repeats)
+            t_warm, _ = _best(warm, args.repeats)
             lib = build_hls4ml_project(project.dir)
             rows = []
             for label, workers in (
@@ -98,12 +118,13 @@ def main(argv: list[str] | None = None) -> int:
                     def ours(runner: CsimRunner = runner, got: dict[str, np.ndarray] = got) -> None:
                         got.update(runner.run(raw).outputs)
 
-                    t = _best(ours, args.repeats)
+                    pids = [w.proc.pid for w in runner._workers]  # private: only to read their CPU time
+                    t, cpu = _best(ours, args.repeats, pids)
                     y = next(iter(got.values()))
                     if not np.array_equal(y, y_hls):
                         print(f"MISMATCH: {label} differs from hls4ml predict()", file=sys.stderr)
                         return 1
-                    rows.append((label, t))
+                    rows.append((label, t, cpu))
         finally:
             if saved is None:
                 os.environ.pop("FWPARITY_CACHE", None)
@@ -114,11 +135,22 @@ def main(argv: list[str] | None = None) -> int:
         f"# csim throughput: jet MLP 16-64-32-32-5 ap_fixed<16,6>, {n} vectors, best of {args.repeats}, "
         f"{os.cpu_count()} CPUs"
     )
-    print("| run | seconds | vectors/s | x hls4ml |")
-    print("|---|---:|---:|---:|")
-    print(f"| hls4ml predict() (float64) | {t_hls:.3f} | {n / t_hls:,.0f} | 1.00 |")
-    for label, t in rows:
-        print(f"| {label} | {t:.3f} | {n / t:,.0f} | {t_hls / t:.2f} |")
+    print("| run | wall s | vectors/s | x hls4ml | CPU s | vectors per CPU-s | x hls4ml |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        f"| hls4ml predict() (float64) | {t_hls:.3f} | {n / t_hls:,.0f} | 1.00 | {cpu_hls:.3f} | "
+        f"{n / cpu_hls:,.0f} | 1.00 |"
+    )
+    for label, t, cpu in rows:
+        print(
+            f"| {label} | {t:.3f} | {n / t:,.0f} | {t_hls / t:.2f} | {cpu:.3f} | {n / cpu:,.0f} | "
+            f"{cpu_hls / cpu:.2f} |"
+        )
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"(load average {load:.1f} on {os.cpu_count()} CPUs; on a shared machine wall time measures the "
+        "neighbours too, and CPU seconds show the cost per vector)"
+    )
     print()
     print("# build and start")
     print("| step | seconds | x hls4ml compile() |")
@@ -129,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"| fwparity warm start (cached build, 2 workers, first vector) | {t_warm:.3f} | {t_warm / c:.3f} |"
     )
-    ok = (n / rows[0][1]) >= 2 * (n / t_hls) and t_warm < 1.0
+    ok = t_hls / rows[0][1] >= 2 and t_warm < 1.0
     print()
     print(f"targets (>= 2x hls4ml vectors/s with 2 workers, warm start < 1 s): {'met' if ok else 'NOT met'}")
     return 0
