@@ -404,3 +404,14 @@ def test_stream_packet_count_is_checked(stream_library, magic: int, message: str
     with CsimRunner(stream_library, workers=workers) as runner:
         with pytest.raises(SimulationError, match=message):
             runner.run(x)
+
+
+def test_worker_killed_between_batches_is_replaced(crash_library) -> None:
+    with CsimRunner(crash_library) as runner:
+        runner.run(_crash_inputs(0, 0, n=4))
+        victim = runner._workers[0].proc
+        victim.kill()
+        victim.wait()
+        good = runner.run(_crash_inputs(0, 0, n=10))
+        assert good.outputs["y"][:, 0].tolist() == [4 * i + 1 for i in range(10)]
+        assert victim not in [w.proc for w in runner._workers]

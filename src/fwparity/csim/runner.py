@@ -320,6 +320,10 @@ class CsimRunner:
                 self._local = Loaded(_build.load_library(self.library.path))
                 self._describe(self._local.info())
             return
+        # a worker that died between batches (killed, out of memory) is replaced rather than written to
+        for w in [w for w in self._workers if w.proc.poll() is not None]:
+            w.close(kill=True)
+            self._workers.remove(w)
         # start every missing worker first, then wait for them: the interpreter start-ups overlap
         fresh = []
         while len(self._workers) < self.n_workers:
@@ -470,7 +474,13 @@ class CsimRunner:
         for i in range(k):
             lo, hi = bounds[i], bounds[i + 1]
             w = self._workers[i]
-            w.cmd.send(("run", hi - lo, [a[lo:hi].tobytes() for a in wire], trace, directions))
+            try:
+                w.cmd.send(("run", hi - lo, [a[lo:hi].tobytes() for a in wire], trace, directions))
+            except OSError as exc:  # it died after the liveness check above
+                self._kill_all()
+                raise SimulationError(
+                    f"csim worker could not be sent batch {b} (vectors {start}..{stop - 1}): {exc}"
+                ) from None
             sent.append((w, lo, hi))
         results = []
         for w, lo, hi in sent:
