@@ -245,7 +245,7 @@ def _quantized_sum(x: np.ndarray, w: np.ndarray, s: int, rnd: bool, low: np.dtyp
     r_sum = np.zeros((n_out, n), dtype=np.int64)
     hl = low.type(h - (1 << bits) if h >= 1 << (bits - 1) else h)
     ml = low.type(mask)
-    # Blocks of events small enough that the product buffer and the accumulator stay in L2 cache.
+    # Blocks of at most _L2_ELEMENTS buffer elements (in practice one block per emulate chunk; see there).
     nb = max(256, _L2_ELEMENTS // max(1, n_out))
     buf_all = np.empty((n_out, min(nb, n)), dtype=low)
     acc_all = np.empty((n_out, min(nb, n)), dtype=unsigned)
