@@ -158,7 +158,56 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             )
     warn_nonfinite(source, model)
     return _print_and_write(comparison, args.report_dir)
-_cmd_fuzz = _not_yet("fuzz")
+def _cmd_fuzz(args: argparse.Namespace) -> int:
+    """Search for vectors (or, with --random-models, models) on which the backends disagree; save the minimal one."""
+    import os
+
+    from ._fuzz import fuzz, fuzz_random_models
+    from ._pipeline import check_positive, make_backends, parse_against, resolve_model
+    from .report import diff_report
+
+    check_positive(args.examples, "--examples")
+    check_positive(args.max_batch, "--max-batch")
+    if args.time_budget is not None and not args.time_budget > 0:
+        raise InvalidArgument(f"--time-budget must be a positive number of seconds, not {args.time_budget!r}")
+    default = "reference,csim" + (",rtl" if args.rtl is not None else "")
+    text = args.against if args.against is not None else default
+    if len([n for n in text.split(",") if n.strip()]) == 1:
+        text = f"reference,{text}"  # one backend under test: against the reference
+    against = parse_against(text)
+    examples = args.examples if args.examples is not None or args.time_budget is not None else None
+    if args.random_models:
+        if args.model is not None or args.csim is not None:
+            raise InvalidArgument("--random-models draws its own models: give neither MODEL nor --csim")
+        from .strategies import MODEL_KINDS
+
+        kinds: tuple[str, ...] = MODEL_KINDS
+        if "rtl" in against:
+            from .rtlsim import SUPPORTED_KINDS
+
+            kinds = tuple(k for k in MODEL_KINDS if k in SUPPORTED_KINDS)
+        result = fuzz_random_models(
+            lambda m: make_backends(m, against, csim=None, rtl=args.rtl, model_path=Path(os.devnull)),
+            examples=examples, time_budget=args.time_budget, seed=args.seed, save=args.save, kinds=kinds,
+        )
+    else:
+        if args.model is None:
+            raise InvalidArgument("fuzz needs MODEL (a model file or an hls4ml project), or --random-models")
+        model = resolve_model(args.model)
+        backends = make_backends(model, against, csim=args.csim, rtl=args.rtl, model_path=Path(args.model))
+        result = fuzz(model, backends, examples=examples, time_budget=args.time_budget, seed=args.seed,
+                      save=args.save, max_batch=args.max_batch)
+    if result.replayed and not result.examples and result.status != "parity":
+        print(f"fwparity fuzz: the {result.replayed} saved regression vectors in {args.save} still fail")
+    if result.status == "parity":
+        replay = f", {result.replayed} saved regression vectors replayed" if result.replayed else ""
+        print(f"fwparity fuzz: parity: {result.examples} examples, {result.vectors} vectors in "
+              f"{result.seconds:.1f} s{replay}")
+        return EXIT_OK
+    print(diff_report(result.comparison))
+    for path in result.saved:
+        print(f"wrote {path}")
+    return EXIT_MISMATCH
 
 
 def _cmd_vectors_info(args: argparse.Namespace) -> int:
@@ -258,12 +307,19 @@ def _get_parser() -> argparse.ArgumentParser:
     p.add_argument("--dask", nargs="?", const="local", default=None, metavar="ADDRESS", help=_DASK_HELP)
     p.set_defaults(func=lambda a: _cmd_validate(a))
 
-    p = sub.add_parser("fuzz", help="hypothesis-driven search for a mismatch")
-    p.add_argument("model")
-    p.add_argument("--csim", default=None)
-    p.add_argument("--rtl", default=None)
-    p.add_argument("--against", default="csim")
-    p.add_argument("--examples", type=int, default=100)
+    p = sub.add_parser("fuzz", help="hypothesis-driven search for a mismatch, shrunk and saved (docs/fuzzing.md)")
+    p.add_argument("model", nargs="?", default=None, help="model file or hls4ml project (not with --random-models)")
+    p.add_argument("--csim", metavar="HLS_PROJECT", default=None, help="C++ under test: hls4ml project or manifest")
+    p.add_argument("--rtl", metavar="auto|MANIFEST", default=None, help="RTL under test")
+    p.add_argument("--against", default=None, help="backends, first = expected (default reference,csim[,rtl])")
+    budget = p.add_mutually_exclusive_group()
+    budget.add_argument("--examples", type=int, default=None, metavar="N", help="batches to try (default 100)")
+    budget.add_argument("--time-budget", type=float, default=None, metavar="S", help="seconds to search")
+    p.add_argument("--save", metavar="FILE", default="fwparity-fuzz.h5",
+                   help="regression vector file: replayed first, written on a mismatch (default %(default)s)")
+    p.add_argument("--seed", type=int, default=0, metavar="S")
+    p.add_argument("--max-batch", type=int, default=32, metavar="N", help="largest batch of vectors per example")
+    p.add_argument("--random-models", action="store_true", help="draw small random models too (slow: a build each)")
     p.set_defaults(func=lambda a: _cmd_fuzz(a))
 
     p = sub.add_parser("vectors", help="inspect or convert vector and pattern files")
