@@ -79,7 +79,16 @@ def linear(x: Any, *, x_type: FixedType, result_type: FixedType, tally: Tally | 
 
 
 def relu(x: Any, *, x_type: FixedType, result_type: FixedType, tally: Tally | None = None) -> np.ndarray:
-    """``res = x > 0 ? (res_t) x : 0``."""
+    """``res = x > 0 ? (res_t) x : 0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fwparity.fixed import FixedType
+    >>> t = FixedType.parse("ap_fixed<16,6>")
+    >>> relu(np.array([-5, 0, 7]), x_type=t, result_type=t).tolist()
+    [0, 0, 7]
+    """
     return cast(np.maximum(_x(x), 0), x_type, result_type, tally)
 
 
@@ -108,7 +117,17 @@ def leaky_relu(
     result_type: FixedType,
     tally: Tally | None = None,
 ) -> np.ndarray:
-    """``res = x > 0 ? (res_t) x : (res_t)(alpha * x)`` with ``alpha`` raw on ``alpha_type`` (param_t)."""
+    """``res = x > 0 ? (res_t) x : (res_t)(alpha * x)`` with ``alpha`` raw on ``alpha_type`` (param_t).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fwparity.fixed import FixedType
+    >>> t = FixedType.parse("ap_fixed<16,6>")
+    >>> p = FixedType.parse("ap_fixed<8,1>")  # alpha = 0.25 is raw 32
+    >>> leaky_relu(np.array([-1024, 1024]), x_type=t, alpha=32, alpha_type=p, result_type=t).tolist()
+    [-256, 1024]
+    """
     xr = _x(x)
     neg = as_exact(xr, fit_dtype(raw_bound(x_type) * abs(int(alpha)))) * int(alpha)
     return _select(
@@ -125,7 +144,16 @@ def thresholded_relu(
     result_type: FixedType,
     tally: Tally | None = None,
 ) -> np.ndarray:
-    """``res = x > theta ? (res_t) x : 0``, the compare exact across the two types."""
+    """``res = x > theta ? (res_t) x : 0``, the compare exact across the two types.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fwparity.fixed import FixedType
+    >>> t = FixedType.parse("ap_fixed<16,6>")
+    >>> thresholded_relu(np.array([512, 1024]), x_type=t, theta=512, theta_type=t, result_type=t).tolist()
+    [0, 1024]
+    """
     xr = _x(x)
     f = max(x_type.frac_bits, theta_type.frac_bits)
     xa = _align(xr, x_type.frac_bits, f, raw_bound(x_type))
@@ -138,6 +166,14 @@ def relu_max(
 ) -> np.ndarray:
     """``relu_max<MAX_INT>`` (ReLU6 is MAX_INT=6): clip to [0, max] then cast; ``max_value`` is raw on
     ``x_type``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fwparity.fixed import FixedType
+    >>> t = FixedType.parse("ap_fixed<16,6>")
+    >>> relu_max(np.array([-1, 3000, 7000]), x_type=t, max_value=6 << 10, result_type=t).tolist()
+    [0, 3000, 6144]
     """
     xr = _x(x)
     clipped = np.where(xr < 0, 0, np.where(xr > int(max_value), int(max_value), xr))
@@ -266,7 +302,17 @@ def sigmoid(
     result_type: FixedType,
     tally: Tally | None = None,
 ) -> np.ndarray:
-    """hls4ml sigmoid: a ``table_size``-entry table over [-8, 8) indexed by ``int(x * N / 16) + N / 2``."""
+    """hls4ml sigmoid: a ``table_size``-entry table over [-8, 8) indexed by ``int(x * N / 16) + N / 2``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fwparity.fixed import FixedType
+    >>> t = FixedType.parse("ap_fixed<16,6>")
+    >>> tab = FixedType.parse("ap_fixed<18,8>")
+    >>> sigmoid(np.array([0, 15]), x_type=t, table_type=tab, table_size=1024, result_type=t).tolist()
+    [512, 512]
+    """
     return _table_activation("sigmoid", x, x_type, table_type, table_size, result_type, 8, tally)
 
 
@@ -279,7 +325,17 @@ def tanh(
     result_type: FixedType,
     tally: Tally | None = None,
 ) -> np.ndarray:
-    """hls4ml tanh: a table over [-4, 4) (libm ``tanhf``) indexed by ``int(x * N / 8) + N / 2``."""
+    """hls4ml tanh: a table over [-4, 4) (libm ``tanhf``) indexed by ``int(x * N / 8) + N / 2``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fwparity.fixed import FixedType
+    >>> t = FixedType.parse("ap_fixed<16,6>")
+    >>> tab = FixedType.parse("ap_fixed<18,8>")
+    >>> tanh(np.array([0, -32768]), x_type=t, table_type=tab, table_size=1024, result_type=t).tolist()
+    [0, -1024]
+    """
     return _table_activation("tanh", x, x_type, table_type, table_size, result_type, 4, tally)
 
 

@@ -473,6 +473,17 @@ def conv1d(
     ``x`` is (N, width, c_in) raw on ``x_type``; ``weight`` is (k, c_in, n_filt). Padding is explicit
     zeros on each side (hls4ml computes ``pad_left``/``pad_right`` for padding="same"). Returns (N,
     out_width, n_filt).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fwparity.fixed import FixedType
+    >>> t = FixedType.parse("ap_fixed<16,16>")
+    >>> x, w = np.array([[[1], [2], [3]]]), np.array([[[1]], [[10]], [[100]]])
+    >>> out = conv1d(x, x_type=t, weight=w, weight_type=t, bias=None, bias_type=None, accum_type=t,
+    ...              result_type=t, pad_left=1, pad_right=1)
+    >>> out[0, :, 0].tolist()
+    [210, 321, 32]
     """
     return _conv(
         x,

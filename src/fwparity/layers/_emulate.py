@@ -29,6 +29,13 @@ __all__ = ["Emulation", "emulate", "prepare_inputs", "exact_values"]
 def exact_values(raw: np.ndarray, t: FixedType) -> np.ndarray:
     """Raw integers as exact values: float64 when ``t.width <= 53`` (every value exact), else ``Fraction``
     objects.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fwparity.fixed import FixedType
+    >>> exact_values(np.array([3, -1]), FixedType.parse("ap_fixed<8,4>")).tolist()
+    [0.1875, -0.0625]
     """
     r = np.asarray(raw)
     if t.width <= 53:

@@ -84,6 +84,14 @@ def concatenate(
 ) -> np.ndarray:
     """Concatenate raw arrays (batch axis first) along a Keras ``axis`` (negative from the end; 0 is the
     batch).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fwparity.fixed import FixedType
+    >>> t = FixedType.parse("ap_fixed<8,8>")
+    >>> concatenate([(np.array([[1, 2]]), t), (np.array([[3]]), t)], result_type=t).tolist()
+    [[1, 2, 3]]
     """
     parts = [requant(np.asarray(r), t.frac_bits, result_type, tally) for r, t in inputs]
     return np.concatenate(parts, axis=axis)
@@ -99,7 +107,17 @@ def dot(
     result_type: FixedType,
     tally: Tally | None = None,
 ) -> np.ndarray:
-    """hls4ml dot1d: ``acc = 0; acc += accum_t(a[i] * b[i])`` in order, then ``res_t(acc)``."""
+    """hls4ml dot1d: ``acc = 0; acc += accum_t(a[i] * b[i])`` in order, then ``res_t(acc)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fwparity.fixed import FixedType
+    >>> t = FixedType.parse("ap_fixed<8,8>")
+    >>> a, b = np.array([[1, 2]]), np.array([[3, 4]])
+    >>> dot(a, b, a_type=t, b_type=t, accum_type=t, result_type=t).tolist()
+    [[11]]
+    """
     ar, br = np.asarray(a), np.asarray(b)
     n = ar.shape[0]
     ar, br = ar.reshape(n, -1), br.reshape(n, -1)

@@ -184,7 +184,16 @@ def global_max_pool(
     accum_type: FixedType | None = None,
     tally: Tally | None = None,
 ) -> np.ndarray:
-    """GlobalMaxPooling1D/2D: (N, *spatial, C) -> (N, C), the maximum through ``accum_t`` then ``res_t``."""
+    """GlobalMaxPooling1D/2D: (N, *spatial, C) -> (N, C), the maximum through ``accum_t`` then ``res_t``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fwparity.fixed import FixedType
+    >>> t = FixedType.parse("ap_fixed<8,8>")
+    >>> global_max_pool(np.array([[[1, -4], [3, -5]]]), x_type=t, result_type=t).tolist()
+    [[3, -4]]
+    """
     xr = np.asarray(x)
     flat = xr.reshape(xr.shape[0], -1, xr.shape[-1])
     return _finish_max(flat.max(axis=1), x_type, accum_type, result_type, tally)
@@ -193,7 +202,17 @@ def global_max_pool(
 def global_avg_pool(
     x: Any, *, x_type: FixedType, accum_type: FixedType, result_type: FixedType, tally: Tally | None = None
 ) -> np.ndarray:
-    """GlobalAveragePooling1D/2D: (N, *spatial, C) -> (N, C), sum per add in ``accum_t``, then divide."""
+    """GlobalAveragePooling1D/2D: (N, *spatial, C) -> (N, C), sum per add in ``accum_t``, then divide.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fwparity.fixed import FixedType
+    >>> t = FixedType.parse("ap_fixed<8,8>")
+    >>> x = np.array([[[1, -4], [2, -5]]])
+    >>> global_avg_pool(x, x_type=t, accum_type=t, result_type=t).tolist()
+    [[1, -4]]
+    """
     xr = np.asarray(x)
     flat = xr.reshape(xr.shape[0], -1, xr.shape[-1])
     return _avg(flat, np.array(flat.shape[1]), x_type, accum_type, result_type, tally)

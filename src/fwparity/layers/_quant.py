@@ -144,6 +144,16 @@ def requant(
     the number of values that the overflow handling changed (wrapped, saturated or zeroed) is added to it.
     ``bound`` is a static bound on ``|raw|``; without it a left shift measures the data to decide whether
     int64 is safe.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fwparity.fixed import FixedType
+    >>> tally = Tally()
+    >>> requant(np.array([5, -5, 1000]), 2, FixedType.parse("ap_fixed<6,6,AP_RND,AP_SAT>"), tally).tolist()
+    [1, -1, 31]
+    >>> tally.count
+    1
     """
     arr = np.asarray(raw)
     if arr.dtype != object and arr.dtype != np.int64:
