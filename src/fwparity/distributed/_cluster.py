@@ -89,7 +89,7 @@ def connect(address: Any = None, *, n_workers: int | None = None) -> Iterator[An
                 n_workers=n_workers or os.cpu_count() or 1,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # a free port: never the default 8787 another cluster may hold
                 env=dict(WORKER_ENV),
                 silence_logs=logging.ERROR,
             ) as cluster,
@@ -103,11 +103,15 @@ def connect(address: Any = None, *, n_workers: int | None = None) -> Iterator[An
         raise InvalidArgument(
             f"n_workers={n_workers!r} applies to a local cluster; the cluster at {address!r} has its own"
         )
+    import dask
+
+    # dask's own setting (DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT), so a site can shorten or lengthen it
+    timeout = dask.config.get("distributed.comm.timeouts.connect")
     try:
         if address.endswith(".json"):
-            client = Client(scheduler_file=address, timeout="20s")
+            client = Client(scheduler_file=address, timeout=timeout)
         else:
-            client = Client(address, timeout="20s")
+            client = Client(address, timeout=timeout)
     except (OSError, TimeoutError, ValueError) as exc:
         raise InvalidArgument(f"--dask {address!r}: cannot reach a dask scheduler there ({exc})") from None
     with client:

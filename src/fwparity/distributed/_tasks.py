@@ -127,7 +127,12 @@ def validate_chunk(
     raw, nonfinite = read_chunk(model, chunk)
     backends: Sequence[Any] = _backends(model.sha256(), config)
     results = [b.run(model, raw, trace=True) for b in backends]
-    comparison = compare_runs(results, model, inputs=raw, tolerance_lsb=tolerance_lsb, max_listed=max_listed)
+    # Keep the inputs of every listed mismatching vector, not only the first 10: which 10 a whole run keeps
+    # is known only after merging (see _run._merge).
+    keep = max_listed * max(1, len(results) - 1)
+    comparison = compare_runs(
+        results, model, inputs=raw, tolerance_lsb=tolerance_lsb, max_listed=max_listed, max_inputs=keep
+    )
     return {
         "index": chunk.index,
         "start": chunk.start,
