@@ -205,7 +205,7 @@ def test_validate_equals_single_process(
 ) -> None:
     from fwparity.distributed import run_validation_dask, validate_dask
 
-    kwargs: dict[str, Any] = {"vectors": jets} if where == "hdf5" else {"random": 4321, "seed": 11}
+    kwargs: dict[str, Any] = {"vectors": jets} if where == "hdf5" else {"random": 3000, "seed": 11}
     # One chunk: the plain compare_runs of the whole vector set, the definition of the right answer.
     single = run_validation(
         model, open_inputs(model, **kwargs), _backends(pairs), chunk_size=N_EVENTS, max_listed=7
@@ -220,18 +220,19 @@ def test_validate_equals_single_process(
         chunk_size=1000,
         max_listed=7,
     )
-    via_names = validate_dask(
-        model, **kwargs, against=_backends(pairs), address=cluster, chunk_size=1500, max_listed=7
-    )
     expected = _without_timing(single.to_json())
     # Not a vacuous equality: mismatches in many chunks, the listed ones truncated, a first divergent layer.
     pair = expected["comparisons"][0]
     assert expected["status"] == "mismatch" and pair["first_divergent_layer"] == "fc2"
-    assert pair["mismatched_vectors"] > 1000 and len(pair["mismatches"]) == 7
+    assert pair["mismatched_vectors"] > 300 and len(pair["mismatches"]) == 7
     assert _without_timing(spread.to_json()) == expected
-    assert _without_timing(via_names.to_json()) == expected
     if where == "hdf5":
         assert source.nonfinite == {"nan": 1, "inf": 2}  # counted by the workers, summed here
+        # the library entry point with backend objects, and another chunking
+        via = validate_dask(
+            model, jets, against=_backends(pairs), address=cluster, chunk_size=1500, max_listed=7
+        )
+        assert _without_timing(via.to_json()) == expected
 
 
 @pytest.mark.requires_gxx
@@ -273,7 +274,7 @@ def test_worker_killed_mid_run_loses_and_duplicates_nothing(model: Model, tmp_pa
 
     from fwparity.distributed import emulate_dask
 
-    jets = _write_jets(tmp_path / "jets.h5", 60_000)
+    jets = _write_jets(tmp_path / "jets.h5", 30_000)
     emulate_file(model, jets, tmp_path / "single.h5", trace=True)
     killed: dict[str, Any] = {}
     finished = threading.Event()
@@ -297,7 +298,7 @@ def test_worker_killed_mid_run_loses_and_duplicates_nothing(model: Model, tmp_pa
         killer.start()
         try:
             n, _ = emulate_dask(
-                model, jets, tmp_path / "dask.h5", address=c.scheduler_address, trace=True, chunk_size=1500
+                model, jets, tmp_path / "dask.h5", address=c.scheduler_address, trace=True, chunk_size=1000
             )
         finally:
             finished.set()
@@ -305,7 +306,7 @@ def test_worker_killed_mid_run_loses_and_duplicates_nothing(model: Model, tmp_pa
         assert killed, "no worker was killed while the run lasted"
         client.wait_for_workers(2, timeout=60)
         assert killed["pid"] not in client.run(os.getpid).values()  # the nanny started a new process
-    assert n == 60_000
+    assert n == 30_000
     _assert_same_file(tmp_path / "dask.h5", tmp_path / "single.h5")
     assert _leftovers(tmp_path, jets) == ["dask.h5", "single.h5"]
 
