@@ -39,6 +39,7 @@ def require_dask(what: str = "--dask") -> None:
     Examples
     --------
     >>> import sys
+    >>> from fwparity.errors import ToolNotFound
     >>> saved = sys.modules.get("distributed")
     >>> sys.modules["distributed"] = None  # what an environment without the extra looks like
     >>> try:
