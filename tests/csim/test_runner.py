@@ -415,3 +415,51 @@ def test_worker_killed_between_batches_is_replaced(crash_library) -> None:
         good = runner.run(_crash_inputs(0, 0, n=10))
         assert good.outputs["y"][:, 0].tolist() == [4 * i + 1 for i in range(10)]
         assert victim not in [w.proc for w in runner._workers]
+
+
+def test_hung_workers_die_with_a_killed_parent(crash_library, tmp_path: Path) -> None:
+    """A test run killed by CI while the C++ spins must not leave workers burning the cores."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import sys, numpy as np\n"
+        "from fwparity.csim import CsimLibrary, CsimRunner, TopSignature, Port\n"
+        "lib = CsimLibrary(__import__('pathlib').Path(sys.argv[1]), TopSignature('top', "
+        "(Port('x', 'ap_int<16>', 2), Port('y', 'ap_int<16>', 1, 'out')), 'top.h'))\n"
+        "r = CsimRunner(lib, timeout=600)\n"
+        "r.ports\n"
+        "print(' '.join(str(w.proc.pid) for w in r._workers), flush=True)\n"
+        "x = np.zeros((4, 2), dtype=np.int64); x[:, 0] = 1002\n"
+        "r.run(x)\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, str(script), str(crash_library.path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert parent.stdout is not None
+        pids = [int(p) for p in parent.stdout.readline().split()]
+        assert len(pids) == 2
+        time.sleep(0.5)  # both workers are now spinning in the endless loop
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 10
+        alive = pids
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.1)
+            alive = [p for p in pids if Path(f"/proc/{p}").exists() and "Z" not in _state(p)]
+        assert alive == []
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        if parent.stdout is not None:
+            parent.stdout.close()
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"

@@ -85,8 +85,28 @@ class Loaded:
         return ("ok", rc, outputs, trace_bufs)
 
 
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this worker when its parent dies (PR_SET_PDEATHSIG).
+
+    Then a hung C++ loop cannot outlive a test run that was killed; elsewhere the closed pipe still ends an
+    idle worker. (The signal follows the parent *thread*; a runner whose thread ended gets fresh workers on
+    its next run.)
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def main(argv: list[str]) -> int:
     lib_path, progress_path, cmd_fd, res_fd = argv[1], argv[2], int(argv[3]), int(argv[4])
+    if len(argv) > 5:
+        _die_with_parent(int(argv[5]))
     from multiprocessing.connection import Connection
 
     cmd = Connection(cmd_fd, writable=False)

@@ -166,6 +166,7 @@ class _Worker:
                     str(self.progress_path),
                     str(cmd_r),
                     str(res_w),
+                    str(os.getpid()),
                 ],
                 pass_fds=(cmd_r, res_w),
                 stdin=subprocess.DEVNULL,
