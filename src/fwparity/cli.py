@@ -38,6 +38,11 @@ def _not_yet(name: str) -> Callable[[argparse.Namespace], int]:
 
 
 def _cmd_selftest(args: argparse.Namespace) -> int:
+    if args.mutants is not None:  # fault injection into the generated C++ and RTL (fwparity._mutants)
+        from ._mutants import DEFAULT_VECTORS
+        from ._mutants import main as run_mutants
+
+        return run_mutants(names=args.mutants or None, n_vectors=args.vectors or DEFAULT_VECTORS, seed=args.seed)
     from .fixed._selftest import run_selftest
 
     return run_selftest(hls_include=args.hls_include, samples=args.samples, seed=args.seed)
@@ -276,6 +281,9 @@ def _get_parser() -> argparse.ArgumentParser:
     p.add_argument("--hls-include", metavar="DIR", default=None, help="directory holding ap_fixed.h")
     p.add_argument("--samples", type=int, default=20000, metavar="N", help="(type, value) pairs per mode family")
     p.add_argument("--seed", type=int, default=0, metavar="S")
+    p.add_argument("--mutants", nargs="*", default=None, metavar="REGEX",
+                   help="instead: inject single faults into the jet MLP's generated C++/RTL (all, or those matching)")
+    p.add_argument("--vectors", type=int, default=None, metavar="N", help="with --mutants: validation vectors")
     p.set_defaults(func=lambda a: _cmd_selftest(a))
 
     p = sub.add_parser("emulate", help="run the bit-exact reference over an input file")
