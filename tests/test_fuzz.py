@@ -18,6 +18,8 @@ from fwparity.errors import InvalidArgument
 from fwparity.model import Layer, Model, Tensor
 from fwparity.vectors import read_vectors
 
+pytest_plugins = ["pytester"]
+
 X_T = "ap_fixed<10,4>"
 Y_T = "ap_fixed<8,3,AP_RND,AP_SAT>"
 
@@ -182,3 +184,37 @@ def test_cli_errors_exit_2(argv: list[str], message: str, capsys: pytest.Capture
 def test_examples_and_time_budget_are_exclusive(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["fuzz", "m.h5", "--examples", "5", "--time-budget", "3"]) == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
+
+
+@pytest.mark.requires_gxx
+@pytest.mark.requires_hls4ml
+def test_the_pytest_example_runs_against_the_bundled_model(pytester: pytest.Pytester,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FWPARITY_HLS_PROJECT", raising=False)
+    pytester.makepyfile(test_fuzz_hls4ml=(EXAMPLES / "test_fuzz_hls4ml.py").read_text())
+    result = pytester.runpytest_subprocess("--fwparity-profile", "dev", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_the_ci_job_runs_a_valid_fuzz_command() -> None:
+    import re
+    import shlex
+
+    import yaml
+
+    from fwparity.cli import _get_parser
+
+    job = yaml.safe_load((EXAMPLES / "fwparity-fuzz.yml").read_text())
+    steps = job["jobs"]["fuzz"]["steps"]
+    fuzz_steps = [s["run"] for s in steps if str(s.get("run", "")).startswith("fwparity fuzz")]
+    assert len(fuzz_steps) == 1
+    command = re.sub(r"\$\{\{[^}]*\}\}", "7", fuzz_steps[0])  # GitHub expressions -> a number
+    args = _get_parser().parse_args(shlex.split(command)[1:])
+    assert (args.command, args.model, args.against, args.time_budget, args.save) == (
+        "fuzz", "my_hls4ml_prj", "reference,csim", 7.0, "tests/regressions/fuzz.h5")
+    pytest_steps = [s for s in steps if str(s.get("run", "")).startswith("pytest ")]
+    assert pytest_steps[0]["run"] == "pytest tests/test_fuzz_hls4ml.py"
+    assert (EXAMPLES / "test_fuzz_hls4ml.py").is_file()
