@@ -145,6 +145,50 @@ def test_dense_matches_the_scalar_loop(xs: str, ws: str, accs: str, ress: str) -
     np.testing.assert_array_equal(np.asarray(quiet, dtype=np.int64), expected)
 
 
+LOWBITS_CASES = [c for c in CASES if c.id.startswith("lowbits")]
+
+
+@pytest.mark.parametrize(("xs", "ws", "accs", "ress"), LOWBITS_CASES)
+def test_lowbits_after_relu_counts_like_the_scalar_loop(
+    xs: str, ws: str, accs: str, ress: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inputs with no negative value (what a ReLU feeds the next layer) take the overflow screen from the
+    BLAS matmul itself; values and counts must still equal the scalar loop, with overflows present."""
+    from fwparity.layers import _dense
+
+    seen: list[bool] = []
+    screened = _dense._screened_count
+
+    def spy(*args: object) -> int:
+        seen.append(args[-1] is not None)  # the precomputed screen was handed over
+        return screened(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_dense, "_screened_count", spy)
+    rng = np.random.default_rng(7)
+    xt, wt, at, rt = T(xs), T(ws), T(accs), T(ress)
+    n_in, n_out = 12, 5
+    x = rng.integers(0, xt.max_raw + 1, size=(80, n_in), dtype=np.int64)
+    w = rng.integers(wt.min_raw // 2, wt.max_raw // 2, size=(n_in, n_out), dtype=np.int64)
+    b = rng.integers(-(2**6), 2**6, size=n_out, dtype=np.int64)
+    expected, changed = scalar_dense(x, xt, w, wt, b, wt, at, rt)
+    tally = Tally()
+    got = dense(
+        x,
+        x_type=xt,
+        weight=w,
+        weight_type=wt,
+        bias=b,
+        bias_type=wt,
+        accum_type=at,
+        result_type=rt,
+        tally=tally,
+    )
+    np.testing.assert_array_equal(got, expected)
+    assert changed > 0
+    assert tally.count == changed
+    assert seen == [True]
+
+
 @pytest.mark.parametrize("rf", [pytest.param(r, id=f"rf{r}") for r in (2, 3, 6, 12, 8)])
 def test_resource_order_matches_the_scalar_loop(rf: int) -> None:
     rng = np.random.default_rng(rf)

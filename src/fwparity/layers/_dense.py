@@ -140,14 +140,16 @@ def mac(
             tally.add(_screened_count(x, x_type, weight, acc0, a, s, order, products_fit))
         return _narrow_to(wrap(acc0 + total, a.width, a.signed), a)
 
-    lowbits = _lowbits_dtype(x, weight, s, a.quantization.name, n_in, pmin, pmax)
-    if wraps and lowbits is not None:
+    lowbits = _lowbits_dtype(x, weight, s, a, n_in, pmin, pmax, a0) if wraps else None
+    if lowbits is not None:
         # Modular accumulation: the order does not matter for the value, only for counting (replayed
         # in order).
-        total = _quantized_sum(x, weight, s, a.quantization.name == "RND", lowbits)
+        # With a tally, the BLAS matmul also yields the first overflow screen (see _screened_count).
+        wmax = np.abs(weight).max(axis=1) if tally is not None else None
+        totalT, xfT, screen = _quantized_sum(x, weight, s, a.quantization.name == "RND", lowbits, acc0, wmax)
         if tally is not None:
-            tally.add(_screened_count(x, x_type, weight, acc0, a, s, order, products_fit))
-        return wrap(acc0 + total, a.width, a.signed)
+            tally.add(_screened_count(x, x_type, weight, acc0, a, s, order, products_fit, xfT, screen))
+        return _wrap_inplace(totalT, a.width, a.signed).T
 
     accT = _mac_loop(
         x, x_type, weight, weight_type, acc0, a, order, tally, per_step=not (wraps or sums_in_range)
@@ -210,26 +212,41 @@ _L2_ELEMENTS = 1 << 22
 
 
 def _lowbits_dtype(
-    x: np.ndarray, w: np.ndarray, s: int, mode: str, n_in: int, pmin: int, pmax: int
+    x: np.ndarray, w: np.ndarray, s: int, a: FixedType, n_in: int, pmin: int, pmax: int, a0: int
 ) -> np.dtype | None:
     # The low-bits formulation needs: floor-type rounding (TRN, or RND = floor(p + half)), 0 < s <= 31,
-    # int64 data, and every |partial sum of products| < 2**53 so that the float64 BLAS matmul is exact.
+    # int64 data and result, and every |partial sum| of the float64 BLAS matmul (products, n_in halves and
+    # the bias shifted to the products' scale) < 2**53 so that it is exact.
+    mode = a.quantization.name
     if mode not in ("TRN", "RND") or not 0 < s <= 31 or x.dtype == object or w.dtype == object:
         return None
-    if n_in * max(abs(pmin), abs(pmax)) >= 1 << 53:
+    if a.width > 63 or n_in * (max(abs(pmin), abs(pmax)) + (1 << s)) + (a0 << s) >= 1 << 53:
         return None
     return np.dtype(np.int16) if s <= 15 else np.dtype(np.int32)
 
 
-def _quantized_sum(x: np.ndarray, w: np.ndarray, s: int, rnd: bool, low: np.dtype) -> np.ndarray:
-    """Σ_i floor((x_i w_ij + h) / 2**s) over i, exactly, without forming the products in full. Returns (n,
-    n_out).
+def _quantized_sum(
+    x: np.ndarray,
+    w: np.ndarray,
+    s: int,
+    rnd: bool,
+    low: np.dtype,
+    acc0: np.ndarray,
+    wmax: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """acc0_j + Σ_i floor((x_i w_ij + h) / 2**s), exactly, without forming the products in full.
+
+    Returns that sum feature-major, (n_out, n) int64 (not yet wrapped); x as float64 (n_in, n), which the
+    overflow screening reuses; and, when ``wmax`` (max_j |w_ij|) is given and x has no negative value (the
+    usual case after a ReLU), Σ_i |x_i| wmax_i per event, the screening's first bound, from one extra row of
+    the same matmul (else None).
 
     floor((p + h) / 2**s) = ((p + h) - ((p + h) mod 2**s)) / 2**s, so the sum is (Σp + n h - Σr) / 2**s
-    with r = (p + h) mod 2**s. Σp is one float64 BLAS matmul (exact: every partial sum < 2**53). r depends
-    only on the low 16 (or 32) bits of x and w, so it is computed with wrapping int16 (int32) multiplies
-    and accumulated in uint16 (uint32) over as many inputs as cannot carry out: 2-4x less memory traffic
-    than int64 products.
+    with r = (p + h) mod 2**s. Σp + n h + acc0 2**s is one float64 BLAS matmul (x gets a column of ones whose
+    weight is the constant): exact, since every partial sum is a multiple of 2**0 below 2**53, and so is the
+    division by 2**s at the end (the numerator is a multiple of 2**s). r depends only on the low 16 (or 32)
+    bits of x and w, so it is computed with wrapping int16 (int32) multiplies and accumulated in uint16
+    (uint32) over as many inputs as cannot carry out: 2-4x less memory traffic than int64 products.
     """
     n, n_in = x.shape
     n_out = w.shape[1]
@@ -237,31 +254,52 @@ def _quantized_sum(x: np.ndarray, w: np.ndarray, s: int, rnd: bool, low: np.dtyp
     mask = (1 << s) - 1
     h = (1 << (s - 1)) if rnd else 0
     unsigned = np.dtype(f"uint{bits}")
-    # BLAS takes the transposed operand as is (no copy); the int16 copy transposes and casts in one pass.
-    total = (np.ascontiguousarray(w.T, dtype=np.float64) @ x.astype(np.float64).T).astype(np.int64)
+    # Feature-major float copy of x with a row of ones; the transposed copy reads x in its memory order when
+    # the previous layer returned a feature-major (transposed) array.
+    xfT = np.empty((n_in + 1, n), dtype=np.float64)
+    xfT[:n_in] = x.T
+    xfT[n_in] = 1.0
+    screen_row = wmax is not None and n > 0 and int(x.min()) >= 0
+    wf = np.zeros((n_out + screen_row, n_in + 1), dtype=np.float64)
+    wf[:n_out, :n_in] = w.T
+    wf[:n_out, n_in] = [float(n_in * h + (int(v) << s)) for v in acc0]
+    if screen_row:
+        wf[n_out, :n_in] = wmax
+    full = wf @ xfT  # (n_out [+ 1], n) float64, exact
+    total = full[:n_out]
     xl = np.array(x.T, dtype=low, order="C")  # wraps: only the low bits matter
     wl = w.astype(low)
     group = ((1 << bits) - 1) // mask
-    r_sum = np.zeros((n_out, n), dtype=np.int64)
     hl = low.type(h - (1 << bits) if h >= 1 << (bits - 1) else h)
     ml = low.type(mask)
-    # Blocks of at most _L2_ELEMENTS buffer elements (in practice one block per emulate chunk; see there).
-    nb = max(256, _L2_ELEMENTS // max(1, n_out))
-    buf_all = np.empty((n_out, min(nb, n)), dtype=low)
-    acc_all = np.empty((n_out, min(nb, n)), dtype=unsigned)
-    for b0 in range(0, n, nb):
-        b1 = min(n, b0 + nb)
-        buf, acc = buf_all[:, : b1 - b0], acc_all[:, : b1 - b0]
-        for g0 in range(0, n_in, group):
-            acc.fill(0)
-            for i in range(g0, min(n_in, g0 + group)):
-                np.multiply(wl[i][:, None], xl[i, b0:b1][None, :], out=buf)
-                if h:
-                    np.add(buf, hl, out=buf)
-                np.bitwise_and(buf, ml, out=buf)
-                np.add(acc, buf.view(unsigned), out=acc)
-            r_sum[:, b0:b1] += acc
-    return ((total + n_in * h - r_sum) >> s).T
+    buf = np.empty((n_out, n), dtype=low)
+    acc = np.empty((n_out, n), dtype=unsigned)
+    for g0 in range(0, n_in, group):
+        acc.fill(0)
+        for i in range(g0, min(n_in, g0 + group)):
+            np.multiply(wl[i][:, None], xl[i][None, :], out=buf)
+            if h:
+                np.add(buf, hl, out=buf)
+            np.bitwise_and(buf, ml, out=buf)
+            np.add(acc, buf.view(unsigned), out=acc)
+        np.subtract(total, acc, out=total)
+    np.multiply(total, 2.0**-s, out=total)  # exact: a multiple of 2**s divided by 2**s
+    return total.astype(np.int64), xfT[:n_in], full[n_out] if screen_row else None
+
+
+def _wrap_inplace(q: np.ndarray, width: int, signed: bool) -> np.ndarray:
+    # wrap() without temporaries, on an int64 array this module owns.
+    mask = np.int64((1 << width) - 1) if width < 64 else None
+    if mask is None:
+        return q
+    if signed:
+        half = np.int64(1 << (width - 1))
+        np.add(q, half, out=q)
+        np.bitwise_and(q, mask, out=q)
+        np.subtract(q, half, out=q)
+        return q
+    np.bitwise_and(q, mask, out=q)
+    return q
 
 
 def _screened_count(
@@ -273,6 +311,8 @@ def _screened_count(
     s: int,
     order: np.ndarray | None,
     products_fit: bool,
+    xfT: np.ndarray | None = None,
+    screen: np.ndarray | None = None,
 ) -> int:
     """Overflow events of a wrapping accumulator, counted exactly, but replayed only where they are possible.
 
@@ -285,17 +325,24 @@ def _screened_count(
     """
     lo, hi = int(a.min_raw), int(a.max_raw)
     n_in = x.shape[1]
-    ax = np.abs(x).astype(np.float64)
     aw = np.abs(w).astype(np.float64)
     wmax = aw.max(axis=1)
     scale = 2.0**s * (1.0 - 2.0**-40)
     lim = (min(hi, -lo) - max((abs(int(v)) for v in acc0), default=0) - n_in) * scale
-    suspect = ax @ wmax > lim
-    if not products_fit:
-        suspect |= (ax * wmax).max(axis=1, initial=0) > (min(hi, -lo) - 1) * scale
+    if screen is not None and products_fit:
+        # Σ_i |x_i| wmax_i, already computed by the caller's matmul: no pass over x here.
+        suspect = screen > lim
+        axT = None
+    else:
+        # |x| feature-major (n_in, n) in float64, from the caller's float copy when there is one.
+        axT = np.abs(xfT) if xfT is not None else np.abs(x.T).astype(np.float64)
+        suspect = wmax @ axT > lim
+        if not products_fit:
+            suspect |= (axT * wmax[:, None]).max(axis=0, initial=0) > (min(hi, -lo) - 1) * scale
     rows = np.flatnonzero(suspect)
     if rows.size and products_fit:
-        rows = rows[(ax[rows] @ aw > lim).any(axis=1)]
+        sub = np.abs(x[rows].T).astype(np.float64) if axT is None else axT[:, rows]
+        rows = rows[(aw.T @ sub > lim).any(axis=0)]
     if rows.size == 0:
         return 0
     t = Tally()
