@@ -8,7 +8,6 @@ fails, never silently skips.
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 
 import pytest

@@ -1,6 +1,7 @@
-"""fwparity fuzz: a planted fault in hand-written HLS C++ (a csim manifest that truncates instead of rounding on
-one value range) is found, shrunk to one minimal vector, saved as a schema-1 regression file with its report, and
-replayed first on the next run; the g++-compiled C++ is the independent side, the reference the expected one."""
+"""fwparity fuzz: a planted fault in hand-written HLS C++ (a csim manifest that truncates instead of rounding
+on one value range) is found, shrunk to one minimal vector, saved as a schema-1 regression file with its
+report, and replayed first on the next run; the g++-compiled C++ is the independent side, the reference the
+expected one."""
 
 from __future__ import annotations
 
@@ -191,8 +192,9 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
 
 @pytest.mark.requires_gxx
 @pytest.mark.requires_hls4ml
-def test_the_pytest_example_runs_against_the_bundled_model(pytester: pytest.Pytester,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_pytest_example_runs_against_the_bundled_model(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("FWPARITY_HLS_PROJECT", raising=False)
     pytester.makepyfile(test_fuzz_hls4ml=(EXAMPLES / "test_fuzz_hls4ml.py").read_text())
     result = pytester.runpytest_subprocess("--fwparity-profile", "dev", "-p", "no:cacheprovider")
@@ -214,7 +216,12 @@ def test_the_ci_job_runs_a_valid_fuzz_command() -> None:
     command = re.sub(r"\$\{\{[^}]*\}\}", "7", fuzz_steps[0])  # GitHub expressions -> a number
     args = _get_parser().parse_args(shlex.split(command)[1:])
     assert (args.command, args.model, args.against, args.time_budget, args.save) == (
-        "fuzz", "my_hls4ml_prj", "reference,csim", 7.0, "tests/regressions/fuzz.h5")
+        "fuzz",
+        "my_hls4ml_prj",
+        "reference,csim",
+        7.0,
+        "tests/regressions/fuzz.h5",
+    )
     pytest_steps = [s for s in steps if str(s.get("run", "")).startswith("pytest ")]
     assert pytest_steps[0]["run"] == "pytest tests/test_fuzz_hls4ml.py"
     assert (EXAMPLES / "test_fuzz_hls4ml.py").is_file()

@@ -36,13 +36,24 @@ def test_profile():
         pytest.param([], None, None, "MAX 50 DERANDOMIZE False", id="default-dev"),
         pytest.param([], "ci", None, "MAX 200 DERANDOMIZE True", id="env-ci"),
         pytest.param([], None, "nightly", "MAX 5000 DERANDOMIZE False", id="ini-nightly"),
-        pytest.param(["--fwparity-profile", "nightly"], "ci", "dev", "MAX 5000 DERANDOMIZE False",
-                     id="option-beats-env-and-ini"),
+        pytest.param(
+            ["--fwparity-profile", "nightly"],
+            "ci",
+            "dev",
+            "MAX 5000 DERANDOMIZE False",
+            id="option-beats-env-and-ini",
+        ),
         pytest.param([], "ci", "nightly", "MAX 200 DERANDOMIZE True", id="env-beats-ini"),
     ],
 )
-def test_hypothesis_profile_precedence(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, args: list[str],
-                                       env: str | None, ini: str | None, expected: str) -> None:
+def test_hypothesis_profile_precedence(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    env: str | None,
+    ini: str | None,
+    expected: str,
+) -> None:
     monkeypatch.delenv("FWPARITY_HYPOTHESIS_PROFILE", raising=False)
     if env:
         monkeypatch.setenv("FWPARITY_HYPOTHESIS_PROFILE", env)
@@ -59,7 +70,9 @@ def test_unknown_profile_is_a_usage_error(pytester: pytest.Pytester, monkeypatch
     pytester.makepyfile("def test_x(): pass")
     result = pytester.runpytest_subprocess()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*fwparity: hypothesis profile 'weekly' is not in supported list: dev, ci, nightly*"])
+    result.stderr.fnmatch_lines(
+        ["*fwparity: hypothesis profile 'weekly' is not in supported list: dev, ci, nightly*"]
+    )
 
 
 BACKENDS_TEST = """
@@ -74,12 +87,23 @@ def test_backends(fwparity_backends):
         pytest.param([], None, None, "reference,csim", id="default"),
         pytest.param([], "reference,rtl", None, "reference,rtl", id="env"),
         pytest.param([], None, "csim, rtl", "csim,rtl", id="ini"),
-        pytest.param(["--fwparity-backends", "reference,reference"], "reference,rtl", "csim,rtl",
-                     "reference,reference", id="option-first"),
+        pytest.param(
+            ["--fwparity-backends", "reference,reference"],
+            "reference,rtl",
+            "csim,rtl",
+            "reference,reference",
+            id="option-first",
+        ),
     ],
 )
-def test_backends_option_precedence(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, args: list[str],
-                                    env: str | None, ini: str | None, expected: str) -> None:
+def test_backends_option_precedence(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    env: str | None,
+    ini: str | None,
+    expected: str,
+) -> None:
     monkeypatch.delenv("FWPARITY_BACKENDS", raising=False)
     if env:
         monkeypatch.setenv("FWPARITY_BACKENDS", env)
@@ -88,7 +112,9 @@ def test_backends_option_precedence(pytester: pytest.Pytester, monkeypatch: pyte
     pytester.makepyfile(BACKENDS_TEST)
     result = pytester.runpytest_subprocess("-s", *args)
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines([f"fwparity: backends {expected}, hypothesis profile *", f"*BACKENDS {expected}"])
+    result.stdout.fnmatch_lines(
+        [f"fwparity: backends {expected}, hypothesis profile *", f"*BACKENDS {expected}"]
+    )
 
 
 CONFTEST_TAMPERED = """
@@ -135,20 +161,24 @@ def test_configured(fwparity_backends):
 """
 
 
-def test_assert_parity_failure_is_the_diff_report(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_assert_parity_failure_is_the_diff_report(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("FWPARITY_BACKENDS", raising=False)
     pytester.makeconftest(CONFTEST_TAMPERED)
     pytester.makepyfile(PARITY_TEST)
     result = pytester.runpytest_subprocess("--fwparity-backends", "reference,flipped")
     result.assert_outcomes(passed=1, failed=1)
     # the diff report's text, not a traceback into fwparity
-    result.stdout.fnmatch_lines([
-        "_* test_configured _*",
-        "fwparity: MISMATCH for model 'm' (sha256 *), 2 vectors (inputs)",
-        "reference vs flipped: 1 of 2 vectors differ, 1 of 4 elements; max |delta| 1 LSB; rounding 1",
-        "*0       lin     1      5 (0.15625)  4 (0.125)  -1     rounding  00000001",
-        "  inputs of vector 0 (raw): x=[-3, 5]",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "_* test_configured _*",
+            "fwparity: MISMATCH for model 'm' (sha256 *), 2 vectors (inputs)",
+            "reference vs flipped: 1 of 2 vectors differ, 1 of 4 elements; max |delta| 1 LSB; rounding 1",
+            "*0       lin     1      5 (0.15625)  4 (0.125)  -1     rounding  00000001",
+            "  inputs of vector 0 (raw): x=[-3, 5]",
+        ]
+    )
     assert "pytest_plugin.py" not in result.stdout.str()
     assert "__tracebackhide__" not in result.stdout.str()
 

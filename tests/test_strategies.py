@@ -1,4 +1,5 @@
-"""fwparity.strategies: eager argument validation (whole messages pinned), shrinking onto the edges, valid draws."""
+"""fwparity.strategies: eager argument validation (whole messages pinned), shrinking onto the edges, valid
+draws."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ from fwparity.strategies import (
 )
 
 T8 = "ap_fixed<8,3>"
-# _find() replays and saves examples through the example database; without it and derandomized, results are stable
+# _find() replays and saves examples through the example database; without it and derandomized, results are
+# stable
 FIND = settings(database=None, derandomize=True, max_examples=3000)
 
 

@@ -1,13 +1,14 @@
 """Fuzz an hls4ml project's C simulation against fwparity's bit-exact reference, inside your own test suite.
 
 Copy this file into your tests/ directory and point ``FWPARITY_HLS_PROJECT`` at your hls4ml project (the
-directory holding ``firmware/``); without it, the test fuzzes fwparity's bundled jet-tagging MLP, so the file runs
-as is. How hard it searches comes from the hypothesis profile, which fwparity's pytest plugin registers:
-``FWPARITY_HYPOTHESIS_PROFILE=dev`` (50 batches, the default), ``ci`` (200, derandomized) or ``nightly`` (5000),
-or ``pytest --fwparity-profile ci``.
+directory holding ``firmware/``); without it, the test fuzzes fwparity's bundled jet-tagging MLP, so the file
+runs as is. How hard it searches comes from the hypothesis profile, which fwparity's pytest plugin registers:
+``FWPARITY_HYPOTHESIS_PROFILE=dev`` (50 batches, the default), ``ci`` (200, derandomized) or ``nightly``
+(5000), or ``pytest --fwparity-profile ci``.
 
 A failure is shrunk by hypothesis to the smallest batch (usually one vector) and reported with fwparity's diff
-report: raw codes on both sides, the XOR of the bits, the mismatch class (rounding, overflow, saturation, other).
+report: raw codes on both sides, the XOR of the bits, the mismatch class (rounding, overflow, saturation,
+other).
 """
 
 from __future__ import annotations

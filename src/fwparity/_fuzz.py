@@ -1,11 +1,11 @@
-"""The engine under ``fwparity fuzz``: hypothesis searches for a batch of input vectors (or a whole random model)
-on which two backends disagree, shrinks it to a minimal case, and saves it as a regression vector file.
+"""The engine under ``fwparity fuzz``: hypothesis searches for a batch of input vectors (or a whole random
+model) on which two backends disagree, shrinks it to a minimal case, and saves it as a regression vector file.
 
 Backends are made (and so compiled) once per model: a CsimBackend's build is cached by content and its worker
 pool is process-wide, so each example costs one batched call per backend. The search runs in rounds of
-hypothesis examples, each round with its own seed, until ``examples`` are spent or ``time_budget`` seconds have
-passed. A failing batch is shrunk by hypothesis (fewer vectors, codes towards 0, ±1 LSB and the range ends;
-with random models, fewer and narrower layers too), re-run with traces, and written as:
+hypothesis examples, each round with its own seed, until ``examples`` are spent or ``time_budget`` seconds
+have passed. A failing batch is shrunk by hypothesis (fewer vectors, codes towards 0, ±1 LSB and the range
+ends; with random models, fewer and narrower layers too), re-run with traces, and written as:
 
 - ``FILE`` (HDF5 vector file, schema 1): ``inputs/<name>`` raw codes and ``outputs/<backend>/<name>`` of every
   backend;
@@ -13,7 +13,8 @@ with random models, fewer and narrower layers too), re-run with traces, and writ
 - with random models, ``FILE`` with suffix ``.model.h5``: the minimal model (native format).
 
 An existing ``FILE`` is replayed before any search: if it still fails, that is the result (exit 1) and no new
-search runs; if it passes, its vectors are kept in the file next to any new failure, so regressions accumulate.
+search runs; if it passes, its vectors are kept in the file next to any new failure, so regressions
+accumulate.
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ def _run(
 def _search(
     strategy: Any, check: Callable[[Any], bool], *, examples: int | None, time_budget: float | None, seed: int
 ) -> tuple[Any, int]:
-    """Run hypothesis on ``strategy`` until ``check(case)`` is True; return (minimal case or None, examples)."""
+    """Run hypothesis on ``strategy`` until ``check(case)`` is True; return (minimal case or None,
+    examples)."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hseed
     from hypothesis.reporting import with_reporter
@@ -150,7 +152,8 @@ def _one_vector(batch: dict[str, np.ndarray], check: Callable[[Any], bool]) -> d
     """The first single vector of ``batch`` that fails on its own, else the batch.
 
     hypothesis' shortlex shrinking sometimes keeps a harmless vector in front of the failing one (deleting it
-    would not shorten the choice sequence it compares); a mismatch of one vector is what a reader wants to see.
+    would not shorten the choice sequence it compares); a mismatch of one vector is what a reader wants to
+    see.
     """
     n = int(next(iter(batch.values())).shape[0])
     if n > 1:

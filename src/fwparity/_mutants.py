@@ -1,22 +1,23 @@
 """Fault injection: prove that fwparity's default validation catches the faults that break trigger firmware.
 
 ``fwparity selftest --mutants`` takes the bundled jet-tagging MLP (:func:`fwparity._example.example_model`),
-generates its HLS C++ (:func:`fwparity.csim.emit_model`) and its RTL (:func:`fwparity.rtlsim.generate`), applies
-one fault at a time as a *text edit of the generated sources*, builds the mutant through the content-hash cache,
-and validates it against the reference on the default vectors (:func:`fwparity.compare.random_vectors`,
-:data:`DEFAULT_VECTORS` vectors, seed 0). Every mutant is listed in :data:`MUTANTS` with the exact edit.
+generates its HLS C++ (:func:`fwparity.csim.emit_model`) and its RTL (:func:`fwparity.rtlsim.generate`),
+applies one fault at a time as a *text edit of the generated sources*, builds the mutant through the
+content-hash cache, and validates it against the reference on the default vectors
+(:func:`fwparity.compare.random_vectors`, :data:`DEFAULT_VECTORS` vectors, seed 0). Every mutant is listed in
+:data:`MUTANTS` with the exact edit.
 
-For each fault it reports: detected or not, how many of the default vectors were needed (the index of the first
-mismatching vector, plus one), and what two weaker checks would have said on the same outputs:
+For each fault it reports: detected or not, how many of the default vectors were needed (the index of the
+first mismatching vector, plus one), and what two weaker checks would have said on the same outputs:
 
-- ``atol``: FINN's float tolerance check, ``np.isclose(to_float(expected), to_float(actual), atol=1e-1)`` on every
-  output element (a fault is caught when some element is further apart than 0.1);
+- ``atol``: FINN's float tolerance check, ``np.isclose(to_float(expected), to_float(actual), atol=1e-1)`` on
+  every output element (a fault is caught when some element is further apart than 0.1);
 - ``print``: a test bench that only prints outputs (hls4ml's csim bench): it catches nothing, except a build
   failure or a crash.
 
 The RTL mutants use the MLP up to its logits (the ``output`` dense layer): the RTL softmax is newer than the
-dense/ReLU library and is validated on its own elsewhere, and a baseline that is not bit-exact would make every
-RTL "detection" meaningless, so both baselines are checked for parity first.
+dense/ReLU library and is validated on its own elsewhere, and a baseline that is not bit-exact would make
+every RTL "detection" meaningless, so both baselines are checked for parity first.
 """
 
 from __future__ import annotations
@@ -69,9 +70,10 @@ class MutantResult:
     error: str = ""
 
 
-# --------------------------------------------------------------------------------------------------------------------
-# text edits; each must match exactly once, so a change in the generators fails loudly instead of testing nothing
-# --------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
+# text edits; each must match exactly once, so a change in the generators fails loudly instead of testing
+# nothing
+# ------------------------------------------------------------------------------------------------------------
 
 
 def _once(text: str, old: str, new: str, where: str) -> str:
@@ -118,7 +120,8 @@ def _raw_element(var: str, change: Callable[[int], int]) -> Callable[[dict[str, 
 
 
 def _nnet(header: str, old: str, new: str) -> Callable[[dict[str, str]], dict[str, str]]:
-    """Edit an nnet_utils header: the whole nnet_utils directory joins the sources, with ``header`` changed."""
+    """Edit an nnet_utils header: the whole nnet_utils directory joins the sources, with ``header``
+    changed."""
 
     def apply(files: dict[str, str]) -> dict[str, str]:
         from . import _toolchain
@@ -133,7 +136,9 @@ def _nnet(header: str, old: str, new: str) -> Callable[[dict[str, str]], dict[st
     return apply
 
 
-def _rtl_param(inst: str, param: str, change: Callable[[str], str]) -> Callable[[dict[str, str]], dict[str, str]]:
+def _rtl_param(
+    inst: str, param: str, change: Callable[[str], str]
+) -> Callable[[dict[str, str]], dict[str, str]]:
     """Change parameter ``param`` of instance ``inst`` in the generated top."""
 
     def apply(files: dict[str, str]) -> dict[str, str]:
@@ -153,7 +158,9 @@ def _rtl_param(inst: str, param: str, change: Callable[[str], str]) -> Callable[
     return apply
 
 
-def _rtl_regex(pattern: str, repl: str | Callable[[re.Match[str]], str]) -> Callable[[dict[str, str]], dict[str, str]]:
+def _rtl_regex(
+    pattern: str, repl: str | Callable[[re.Match[str]], str]
+) -> Callable[[dict[str, str]], dict[str, str]]:
     def apply(files: dict[str, str]) -> dict[str, str]:
         out = dict(files)
         top = _top_name(files)
@@ -186,78 +193,218 @@ def _build_mutants() -> tuple[Mutant, ...]:
     m: list[Mutant] = []
     t = "ap_fixed<16,6>"
     for layer in _DENSE:
-        m.append(Mutant(f"cpp/{layer}/accum-rounding", "rounding mode", "cpp",
-                        f"defines.h: typedef {t} {layer}_accum_t -> ap_fixed<16,6,AP_RND> (products round, not floor)",
-                        _typedef(f"{layer}_accum_t", "ap_fixed<16,6,AP_RND>")))
-        m.append(Mutant(f"cpp/{layer}/accum-saturation", "overflow mode", "cpp",
-                        f"defines.h: typedef {t} {layer}_accum_t -> ap_fixed<16,6,AP_TRN,AP_SAT> (saturate, not wrap)",
-                        _typedef(f"{layer}_accum_t", "ap_fixed<16,6,AP_TRN,AP_SAT>")))
-        m.append(Mutant(f"cpp/{layer}/accum-narrower", "accumulator one bit narrower", "cpp",
-                        f"defines.h: typedef {t} {layer}_accum_t -> ap_fixed<15,5> (one integer bit less)",
-                        _typedef(f"{layer}_accum_t", "ap_fixed<15,5>")))
-        m.append(Mutant(f"cpp/{layer}/weight-lsb", "one weight's LSB flipped", "cpp",
-                        f"fwp_top.cpp: element 0 of w_{layer}_raw (w[0][0]) with bit 0 flipped",
-                        _raw_element(f"w_{layer}", lambda v: v ^ 1)))
-        m.append(Mutant(f"cpp/{layer}/bias-dropped", "bias dropped", "cpp",
-                        f"fwp_top.cpp: element 0 of b_{layer}_raw set to 0",
-                        _raw_element(f"b_{layer}", lambda v: 0)))
-    m.append(Mutant("cpp/relu2/linear", "activation replaced", "cpp",
-                    "fwp_top.cpp: nnet::relu<fc2_result_t, ...> -> nnet::linear<...> (ReLU of layer relu2 dropped)",
-                    _edit("fwp_top.cpp", "nnet::relu<fc2_result_t", "nnet::linear<fc2_result_t")))
-    m.append(Mutant("cpp/softmax/result-rounding", "rounding mode", "cpp",
-                    "defines.h: typedef ap_fixed<16,6> softmax_result_t -> ap_fixed<16,6,AP_RND>",
-                    _typedef("softmax_result_t", "ap_fixed<16,6,AP_RND>")))
-    m.append(Mutant("cpp/softmax/exp-table-trn", "table rounding", "cpp",
-                    "defines.h: softmax_exp_table_t ap_fixed<18,8,AP_RND,AP_SAT> -> ap_fixed<18,8,AP_TRN,AP_SAT> "
-                    "(exp table entries floored)",
-                    _typedef("softmax_exp_table_t", "ap_fixed<18,8,AP_TRN,AP_SAT>")))
-    m.append(Mutant("cpp/softmax/table-entry", "table entry off by one", "cpp",
-                    "nnet_activation.h init_exp_table: after 'table_out[i] = exp_x;' the LSB of entry 1 is flipped",
-                    _nnet("nnet_activation.h", "        table_out[i] = exp_x;\n",
-                          "        table_out[i] = exp_x;\n"
-                          "        if (i == 1) table_out[i][0] = !table_out[i][0];\n")))
-    m.append(Mutant("cpp/softmax/table-index", "table index off by one", "cpp",
-                    "nnet_activation.h softmax_stable: exp_table[x] -> exp_table[x + 1] (clamped to the last entry)",
-                    _nnet("nnet_activation.h", "(d_xi_xmax[i]);\n        exp_res[i] = exp_table[x];",
-                          "(d_xi_xmax[i]);\n        exp_res[i] = exp_table[x + 1 < CONFIG_T::exp_table_size ? x + 1 : x];")))
-    m.append(Mutant("cpp/softmax/no-max", "softmax without the max subtraction", "cpp",
-                    "nnet_activation.h softmax_stable: d_xi_xmax[i] = x_max - data[i] -> data_T(0) - data[i]",
-                    _nnet("nnet_activation.h", "d_xi_xmax[i] = x_max - data[i];", "d_xi_xmax[i] = data_T(0) - data[i];")))
-    m.append(Mutant("cpp/output/bits-swapped", "two output bits swapped", "cpp",
-                    "fwp_top.cpp: after the output copy, bits 0 and 1 of y_softmax[0] exchanged",
-                    _edit("fwp_top.cpp", "    for (int i = 0; i < 5; ++i) y_softmax[i] = layer_softmax[i];\n",
-                          "    for (int i = 0; i < 5; ++i) y_softmax[i] = layer_softmax[i];\n"
-                          "    { bool b0 = y_softmax[0][0], b1 = y_softmax[0][1]; "
-                          "y_softmax[0][0] = b1; y_softmax[0][1] = b0; }\n")))
+        m.append(
+            Mutant(
+                f"cpp/{layer}/accum-rounding",
+                "rounding mode",
+                "cpp",
+                f"defines.h: typedef {t} {layer}_accum_t -> ap_fixed<16,6,AP_RND> "
+                "(products round, not floor)",
+                _typedef(f"{layer}_accum_t", "ap_fixed<16,6,AP_RND>"),
+            )
+        )
+        m.append(
+            Mutant(
+                f"cpp/{layer}/accum-saturation",
+                "overflow mode",
+                "cpp",
+                f"defines.h: typedef {t} {layer}_accum_t -> ap_fixed<16,6,AP_TRN,AP_SAT> "
+                "(saturate, not wrap)",
+                _typedef(f"{layer}_accum_t", "ap_fixed<16,6,AP_TRN,AP_SAT>"),
+            )
+        )
+        m.append(
+            Mutant(
+                f"cpp/{layer}/accum-narrower",
+                "accumulator one bit narrower",
+                "cpp",
+                f"defines.h: typedef {t} {layer}_accum_t -> ap_fixed<15,5> (one integer bit less)",
+                _typedef(f"{layer}_accum_t", "ap_fixed<15,5>"),
+            )
+        )
+        m.append(
+            Mutant(
+                f"cpp/{layer}/weight-lsb",
+                "one weight's LSB flipped",
+                "cpp",
+                f"fwp_top.cpp: element 0 of w_{layer}_raw (w[0][0]) with bit 0 flipped",
+                _raw_element(f"w_{layer}", lambda v: v ^ 1),
+            )
+        )
+        m.append(
+            Mutant(
+                f"cpp/{layer}/bias-dropped",
+                "bias dropped",
+                "cpp",
+                f"fwp_top.cpp: element 0 of b_{layer}_raw set to 0",
+                _raw_element(f"b_{layer}", lambda v: 0),
+            )
+        )
+    m.append(
+        Mutant(
+            "cpp/relu2/linear",
+            "activation replaced",
+            "cpp",
+            "fwp_top.cpp: nnet::relu<fc2_result_t, ...> -> nnet::linear<...> (ReLU of layer relu2 dropped)",
+            _edit("fwp_top.cpp", "nnet::relu<fc2_result_t", "nnet::linear<fc2_result_t"),
+        )
+    )
+    m.append(
+        Mutant(
+            "cpp/softmax/result-rounding",
+            "rounding mode",
+            "cpp",
+            "defines.h: typedef ap_fixed<16,6> softmax_result_t -> ap_fixed<16,6,AP_RND>",
+            _typedef("softmax_result_t", "ap_fixed<16,6,AP_RND>"),
+        )
+    )
+    m.append(
+        Mutant(
+            "cpp/softmax/exp-table-trn",
+            "table rounding",
+            "cpp",
+            "defines.h: softmax_exp_table_t ap_fixed<18,8,AP_RND,AP_SAT> -> ap_fixed<18,8,AP_TRN,AP_SAT> "
+            "(exp table entries floored)",
+            _typedef("softmax_exp_table_t", "ap_fixed<18,8,AP_TRN,AP_SAT>"),
+        )
+    )
+    m.append(
+        Mutant(
+            "cpp/softmax/table-entry",
+            "table entry off by one",
+            "cpp",
+            "nnet_activation.h init_exp_table: after 'table_out[i] = exp_x;' the LSB of entry 1 is flipped",
+            _nnet(
+                "nnet_activation.h",
+                "        table_out[i] = exp_x;\n",
+                "        table_out[i] = exp_x;\n        if (i == 1) table_out[i][0] = !table_out[i][0];\n",
+            ),
+        )
+    )
+    m.append(
+        Mutant(
+            "cpp/softmax/table-index",
+            "table index off by one",
+            "cpp",
+            "nnet_activation.h softmax_stable: exp_table[x] -> exp_table[x + 1] (clamped to the last entry)",
+            _nnet(
+                "nnet_activation.h",
+                "(d_xi_xmax[i]);\n        exp_res[i] = exp_table[x];",
+                "(d_xi_xmax[i]);\n        exp_res[i] = "
+                "exp_table[x + 1 < CONFIG_T::exp_table_size ? x + 1 : x];",
+            ),
+        )
+    )
+    m.append(
+        Mutant(
+            "cpp/softmax/no-max",
+            "softmax without the max subtraction",
+            "cpp",
+            "nnet_activation.h softmax_stable: d_xi_xmax[i] = x_max - data[i] -> data_T(0) - data[i]",
+            _nnet(
+                "nnet_activation.h", "d_xi_xmax[i] = x_max - data[i];", "d_xi_xmax[i] = data_T(0) - data[i];"
+            ),
+        )
+    )
+    m.append(
+        Mutant(
+            "cpp/output/bits-swapped",
+            "two output bits swapped",
+            "cpp",
+            "fwp_top.cpp: after the output copy, bits 0 and 1 of y_softmax[0] exchanged",
+            _edit(
+                "fwp_top.cpp",
+                "    for (int i = 0; i < 5; ++i) y_softmax[i] = layer_softmax[i];\n",
+                "    for (int i = 0; i < 5; ++i) y_softmax[i] = layer_softmax[i];\n"
+                "    { bool b0 = y_softmax[0][0], b1 = y_softmax[0][1]; "
+                "y_softmax[0][0] = b1; y_softmax[0][1] = b0; }\n",
+            ),
+        )
+    )
     # RTL (the MLP up to its logits)
-    m.append(Mutant("rtl/fc1/accum-rounding", "rounding mode", "rtl", "u_fc1: .A_Q(0) -> .A_Q(2) (AP_RND)",
-                    _rtl_param("u_fc1", "A_Q", lambda v: "2")))
-    m.append(Mutant("rtl/fc3/accum-saturation", "overflow mode", "rtl", "u_fc3: .A_O(0) -> .A_O(1) (AP_SAT)",
-                    _rtl_param("u_fc3", "A_O", lambda v: "1")))
-    m.append(Mutant("rtl/fc2/accum-narrower", "accumulator one bit narrower", "rtl",
-                    "u_fc2: .A_W(16) -> .A_W(15), .A_F unchanged (one integer bit less)",
-                    _rtl_param("u_fc2", "A_W", lambda v: str(int(v) - 1))))
-    m.append(Mutant("rtl/fc2/weight-lsb", "one weight's LSB flipped", "rtl", "u_fc2: WEIGHTS bit 0 (w[0][0] LSB) flipped",
-                    _rtl_param("u_fc2", "WEIGHTS", _flip_lsb_hex)))
-    m.append(Mutant("rtl/output/bias-dropped", "bias dropped", "rtl", "u_output: BIASES[15:0] (bias[0]) cleared",
-                    _rtl_param("u_output", "BIASES", _zero_low16_hex)))
-    m.append(Mutant("rtl/pipeline/out-valid-early", "pipeline stage misaligned by one cycle", "rtl",
-                    "core: assign out_valid = vld[L-1] -> vld[L-2] (results taken one cycle early)",
-                    _rtl_regex(r"assign out_valid = vld\[(\d+)\];",
-                               lambda g: f"assign out_valid = vld[{int(g.group(1)) - 1}];")))
-    m.append(Mutant("rtl/pipeline/fc2-unregistered", "pipeline stage misaligned by one cycle", "rtl",
-                    "core: fc2_q <= fc2_d registered -> assigned combinationally (layer fc2 one cycle early)",
-                    _rtl_regex(r"^    always @\(posedge clk\) if \(ce\) fc2_q <= fc2_d;$",
-                               "    always @(*) fc2_q = fc2_d;")))
-    m.append(Mutant("rtl/output/bits-swapped", "two output bits swapped", "rtl",
-                    "core: assign out_output = X -> {X[W-1:2], X[0], X[1]}",
-                    _rtl_regex(r"assign out_output = (\w+);", r"assign out_output = {\1[79:2], \1[0], \1[1]};")))
+    m.append(
+        Mutant(
+            "rtl/fc1/accum-rounding",
+            "rounding mode",
+            "rtl",
+            "u_fc1: .A_Q(0) -> .A_Q(2) (AP_RND)",
+            _rtl_param("u_fc1", "A_Q", lambda v: "2"),
+        )
+    )
+    m.append(
+        Mutant(
+            "rtl/fc3/accum-saturation",
+            "overflow mode",
+            "rtl",
+            "u_fc3: .A_O(0) -> .A_O(1) (AP_SAT)",
+            _rtl_param("u_fc3", "A_O", lambda v: "1"),
+        )
+    )
+    m.append(
+        Mutant(
+            "rtl/fc2/accum-narrower",
+            "accumulator one bit narrower",
+            "rtl",
+            "u_fc2: .A_W(16) -> .A_W(15), .A_F unchanged (one integer bit less)",
+            _rtl_param("u_fc2", "A_W", lambda v: str(int(v) - 1)),
+        )
+    )
+    m.append(
+        Mutant(
+            "rtl/fc2/weight-lsb",
+            "one weight's LSB flipped",
+            "rtl",
+            "u_fc2: WEIGHTS bit 0 (w[0][0] LSB) flipped",
+            _rtl_param("u_fc2", "WEIGHTS", _flip_lsb_hex),
+        )
+    )
+    m.append(
+        Mutant(
+            "rtl/output/bias-dropped",
+            "bias dropped",
+            "rtl",
+            "u_output: BIASES[15:0] (bias[0]) cleared",
+            _rtl_param("u_output", "BIASES", _zero_low16_hex),
+        )
+    )
+    m.append(
+        Mutant(
+            "rtl/pipeline/out-valid-early",
+            "pipeline stage misaligned by one cycle",
+            "rtl",
+            "core: assign out_valid = vld[L-1] -> vld[L-2] (results taken one cycle early)",
+            _rtl_regex(
+                r"assign out_valid = vld\[(\d+)\];",
+                lambda g: f"assign out_valid = vld[{int(g.group(1)) - 1}];",
+            ),
+        )
+    )
+    m.append(
+        Mutant(
+            "rtl/pipeline/fc2-unregistered",
+            "pipeline stage misaligned by one cycle",
+            "rtl",
+            "core: fc2_q <= fc2_d registered -> assigned combinationally (layer fc2 one cycle early)",
+            _rtl_regex(
+                r"^    always @\(posedge clk\) if \(ce\) fc2_q <= fc2_d;$", "    always @(*) fc2_q = fc2_d;"
+            ),
+        )
+    )
+    m.append(
+        Mutant(
+            "rtl/output/bits-swapped",
+            "two output bits swapped",
+            "rtl",
+            "core: assign out_output = X -> {X[W-1:2], X[0], X[1]}",
+            _rtl_regex(r"assign out_output = (\w+);", r"assign out_output = {\1[79:2], \1[0], \1[1]};"),
+        )
+    )
     return tuple(m)
 
 
-# --------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # running
-# --------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 class _LibraryBackend(Backend):
@@ -281,8 +428,10 @@ class _LibraryBackend(Backend):
                 feed[port.name] = a.reshape(a.shape[0], -1)
             res = runner.run(feed)
         shapes = model.output_shapes
-        outputs = {name: res.outputs[p.name].reshape((-1, *shapes[name]))
-                   for name, p in zip(model.outputs, outs, strict=True)}
+        outputs = {
+            name: res.outputs[p.name].reshape((-1, *shapes[name]))
+            for name, p in zip(model.outputs, outs, strict=True)
+        }
         return RunResult(self.name, outputs, seconds=time.perf_counter() - t0)
 
 
@@ -307,7 +456,9 @@ def _cpp_backend(model: Any, edit: Callable[[dict[str, str]], dict[str, str]] | 
     return _LibraryBackend(library)
 
 
-def _rtl_backend(model: Any, edit: Callable[[dict[str, str]], dict[str, str]] | None, workdir: Path) -> Backend:
+def _rtl_backend(
+    model: Any, edit: Callable[[dict[str, str]], dict[str, str]] | None, workdir: Path
+) -> Backend:
     from .rtlsim import RtlBackend, generate
     from .rtlsim._design import RtlDesign
 
@@ -318,13 +469,22 @@ def _rtl_backend(model: Any, edit: Callable[[dict[str, str]], dict[str, str]] | 
         files = edit(files)
         for name, text in files.items():
             (out / name).write_text(text)
-        design = RtlDesign(top=design.top, files=design.files, protocol=design.protocol, inputs=design.inputs,
-                           outputs=design.outputs, latency=design.latency, ii=design.ii, signals=design.signals)
+        design = RtlDesign(
+            top=design.top,
+            files=design.files,
+            protocol=design.protocol,
+            inputs=design.inputs,
+            outputs=design.outputs,
+            latency=design.latency,
+            ii=design.ii,
+            signals=design.signals,
+        )
     return RtlBackend(design)
 
 
-def _judge(model: Any, expected: RunResult, backend: Backend, raw: Mapping[str, np.ndarray]
-           ) -> tuple[bool, int | None, int, bool]:
+def _judge(
+    model: Any, expected: RunResult, backend: Backend, raw: Mapping[str, np.ndarray]
+) -> tuple[bool, int | None, int, bool]:
     from .compare import compare_runs
 
     actual = backend.run(model, raw)
@@ -346,7 +506,8 @@ def run_mutants(
     seed: int = 0,
     progress: Callable[[MutantResult], None] | None = None,
 ) -> tuple[list[MutantResult], dict[str, bool]]:
-    """Build and validate every mutant; return the results and the baselines' parity (``{"cpp": True, ...}``)."""
+    """Build and validate every mutant; return the results and the baselines' parity (``{"cpp": True,
+    ...}``)."""
     from ._backend import ReferenceBackend
     from ._example import example_model
     from .compare import random_vectors
@@ -368,14 +529,17 @@ def run_mutants(
             m = models[mu.target]
             t0 = time.perf_counter()
             try:
-                backend = _cpp_backend(m, mu.apply) if mu.target == "cpp" else _rtl_backend(m, mu.apply, Path(tmp))
+                backend = (
+                    _cpp_backend(m, mu.apply) if mu.target == "cpp" else _rtl_backend(m, mu.apply, Path(tmp))
+                )
                 detected, first, count, atol = _judge(m, expected[mu.target], backend, raw[mu.target])
                 result = MutantResult(mu, detected, first, count, atol, False, time.perf_counter() - t0)
             except FwparityError as exc:  # a build failure or a crash: every check "detects" it
                 if "Mutation anchor" in str(exc):
                     raise
-                result = MutantResult(mu, True, None, 0, True, True, time.perf_counter() - t0,
-                                      str(exc).splitlines()[0])
+                result = MutantResult(
+                    mu, True, None, 0, True, True, time.perf_counter() - t0, str(exc).splitlines()[0]
+                )
             results.append(result)
             if progress is not None:
                 progress(result)
@@ -385,29 +549,40 @@ def run_mutants(
 def format_table(results: Sequence[MutantResult], baselines: Mapping[str, bool], n_vectors: int) -> str:
     """The per-fault table and the per-class summary, as plain text."""
     yes = {True: "yes", False: "NO"}
-    lines = [f"baselines (unmutated, {n_vectors} vectors): "
-             + ", ".join(f"{k} {'parity' if v else 'MISMATCH'}" for k, v in sorted(baselines.items())), ""]
+    lines = [
+        f"baselines (unmutated, {n_vectors} vectors): "
+        + ", ".join(f"{k} {'parity' if v else 'MISMATCH'}" for k, v in sorted(baselines.items())),
+        "",
+    ]
     lines.append(f"{'mutant':34} {'fwparity':9} {'vectors':>7} {'atol=0.1':9} {'print-only':10} {'s':>5}")
     for r in results:
         needed = "-" if r.vectors_needed is None else str(r.vectors_needed)
         note = f"  ({r.error})" if r.error else ""
-        lines.append(f"{r.mutant.name:34} {yes[r.detected]:9} {needed:>7} {yes[r.atol_detected]:9} "
-                     f"{yes[r.print_detected]:10} {r.seconds:5.1f}{note}")
+        lines.append(
+            f"{r.mutant.name:34} {yes[r.detected]:9} {needed:>7} {yes[r.atol_detected]:9} "
+            f"{yes[r.print_detected]:10} {r.seconds:5.1f}{note}"
+        )
     lines.append("")
-    lines.append(f"{'fault class':40} {'mutants':>7} {'fwparity':>8} {'max vectors':>11} {'atol':>5} {'print':>5}")
+    lines.append(
+        f"{'fault class':40} {'mutants':>7} {'fwparity':>8} {'max vectors':>11} {'atol':>5} {'print':>5}"
+    )
     classes: dict[str, list[MutantResult]] = {}
     for r in results:
         classes.setdefault(r.mutant.fault, []).append(r)
     for fault, rs in classes.items():
-        needed = [r.vectors_needed for r in rs if r.vectors_needed is not None]
-        lines.append(f"{fault:40} {len(rs):>7} {sum(r.detected for r in rs):>8} "
-                     f"{(max(needed) if needed else '-')!s:>11} {sum(r.atol_detected for r in rs):>5} "
-                     f"{sum(r.print_detected for r in rs):>5}")
+        counts = [r.vectors_needed for r in rs if r.vectors_needed is not None]
+        lines.append(
+            f"{fault:40} {len(rs):>7} {sum(r.detected for r in rs):>8} "
+            f"{(max(counts) if counts else '-')!s:>11} {sum(r.atol_detected for r in rs):>5} "
+            f"{sum(r.print_detected for r in rs):>5}"
+        )
     total = len(results)
     lines.append("")
-    lines.append(f"detected: fwparity {sum(r.detected for r in results)}/{total}, "
-                 f"atol=0.1 {sum(r.atol_detected for r in results)}/{total}, "
-                 f"print-only {sum(r.print_detected for r in results)}/{total}")
+    lines.append(
+        f"detected: fwparity {sum(r.detected for r in results)}/{total}, "
+        f"atol=0.1 {sum(r.atol_detected for r in results)}/{total}, "
+        f"print-only {sum(r.print_detected for r in results)}/{total}"
+    )
     return "\n".join(lines)
 
 
@@ -420,11 +595,16 @@ def main(*, names: Sequence[str] | None = None, n_vectors: int = DEFAULT_VECTORS
 
     def show(r: MutantResult) -> None:
         needed = "-" if r.vectors_needed is None else r.vectors_needed
-        print(f"  {r.mutant.name}: {'detected' if r.detected else 'MISSED'} (vectors needed {needed}, "
-              f"{r.seconds:.1f} s)", flush=True)
+        print(
+            f"  {r.mutant.name}: {'detected' if r.detected else 'MISSED'} (vectors needed {needed}, "
+            f"{r.seconds:.1f} s)",
+            flush=True,
+        )
 
-    print(f"fwparity selftest --mutants: {len(chosen)} single faults in the jet MLP's generated C++ and RTL",
-          flush=True)
+    print(
+        f"fwparity selftest --mutants: {len(chosen)} single faults in the jet MLP's generated C++ and RTL",
+        flush=True,
+    )
     results, baselines = run_mutants(chosen, n_vectors=n_vectors, seed=seed, progress=show)
     print()
     print(format_table(results, baselines, n_vectors))

@@ -1,18 +1,19 @@
 """pytest plugin for fwparity (registered through the ``pytest11`` entry point).
 
-Every pytest run in an environment with fwparity installed loads this module, so its top-level imports are pytest
-and the standard library only; fwparity's own modules (numpy, h5py, hypothesis ...) are imported inside the
-fixtures and helpers that need them.
+Every pytest run in an environment with fwparity installed loads this module, so its top-level imports are
+pytest and the standard library only; fwparity's own modules (numpy, h5py, hypothesis ...) are imported inside
+the fixtures and helpers that need them.
 
 What it gives a test suite:
 
-- ``--fwparity-backends`` / ini ``fwparity_backends`` / env ``FWPARITY_BACKENDS``: the backends to compare, comma
-  separated, first = expected (default ``reference,csim``); the :func:`fwparity_backends` fixture returns them;
-- ``--fwparity-profile`` / ini ``fwparity_profile`` / env ``FWPARITY_HYPOTHESIS_PROFILE``: the hypothesis profile,
-  one of ``dev`` (50 examples), ``ci`` (200, derandomized) and ``nightly`` (5000), registered here;
+- ``--fwparity-backends`` / ini ``fwparity_backends`` / env ``FWPARITY_BACKENDS``: the backends to compare,
+  comma separated, first = expected (default ``reference,csim``); the :func:`fwparity_backends` fixture
+  returns them;
+- ``--fwparity-profile`` / ini ``fwparity_profile`` / env ``FWPARITY_HYPOTHESIS_PROFILE``: the hypothesis
+  profile, one of ``dev`` (50 examples), ``ci`` (200, derandomized) and ``nightly`` (5000), registered here;
 - :func:`assert_parity`, whose failure message is :func:`fwparity.report.diff_report`'s text;
-- the ``pytest_fwparity_make_backend(name, options)`` hook (``firstresult``): return a Backend to replace or add
-  one (a board in the loop, a commercial simulator).
+- the ``pytest_fwparity_make_backend(name, options)`` hook (``firstresult``): return a Backend to replace or
+  add one (a board in the loop, a commercial simulator).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ import pytest
 
 __all__ = ["assert_parity", "PROFILES", "register_profiles"]
 
-#: hypothesis profile name -> settings keywords (deadline None and the slow-data health checks are common to all).
+#: hypothesis profile name -> settings keywords (deadline None and the slow-data health checks are common to
+#: all).
 PROFILES: dict[str, dict[str, Any]] = {
     "dev": {"max_examples": 50},
     "ci": {"max_examples": 200, "derandomize": True, "print_blob": True},
@@ -49,11 +51,21 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("fwparity", "fwparity bit-exact parity checks")
-    group.addoption("--fwparity-backends", dest="fwparity_backends", default=None, metavar="LIST",
-                    help="backends to compare, first = expected (ini fwparity_backends, env FWPARITY_BACKENDS; "
-                         f"default {_DEFAULT_BACKENDS})")
-    group.addoption("--fwparity-profile", dest="fwparity_profile", default=None, choices=sorted(PROFILES),
-                    help="hypothesis profile (ini fwparity_profile, env FWPARITY_HYPOTHESIS_PROFILE; default dev)")
+    group.addoption(
+        "--fwparity-backends",
+        dest="fwparity_backends",
+        default=None,
+        metavar="LIST",
+        help="backends to compare, first = expected (ini fwparity_backends, env FWPARITY_BACKENDS; "
+        f"default {_DEFAULT_BACKENDS})",
+    )
+    group.addoption(
+        "--fwparity-profile",
+        dest="fwparity_profile",
+        default=None,
+        choices=sorted(PROFILES),
+        help="hypothesis profile (ini fwparity_profile, env FWPARITY_HYPOTHESIS_PROFILE; default dev)",
+    )
     parser.addini("fwparity_backends", "backends to compare, comma separated, first = expected", default="")
     parser.addini("fwparity_profile", "hypothesis profile: dev, ci or nightly", default="")
 
@@ -74,7 +86,10 @@ def register_profiles() -> bool:
         from hypothesis import HealthCheck, settings
     except ImportError:
         return False
-    common = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
+    common: dict[str, Any] = {
+        "deadline": None,
+        "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+    }
     for name, kwargs in PROFILES.items():
         settings.register_profile(name, **common, **kwargs)
     return True
@@ -88,8 +103,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"fwparity: hypothesis profile {profile!r} is not in supported list: {', '.join(PROFILES)}"
         )
-    # Only when hypothesis is imported anyway would loading it cost nothing; a suite that never uses it still pays
-    # one import here, which is the price of a profile that applies from the first test.
+    # Only when hypothesis is imported anyway would loading it cost nothing; a suite that never uses it still
+    # pays one import here, which is the price of a profile that applies from the first test.
     if register_profiles():
         from hypothesis import settings
 
@@ -110,7 +125,9 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"fwparity: backends {','.join(backend_names(config))}, hypothesis profile {profile}"
 
 
-def make_backend(name: Any, options: Mapping[str, Any] | None = None, *, config: pytest.Config | None = None) -> Any:
+def make_backend(
+    name: Any, options: Mapping[str, Any] | None = None, *, config: pytest.Config | None = None
+) -> Any:
     """A Backend for ``name``: from the ``pytest_fwparity_make_backend`` hook if a plugin answers, else
     :func:`fwparity.get_backend`. A Backend object passes through unchanged."""
     from fwparity._backend import Backend, get_backend
@@ -153,8 +170,8 @@ def assert_parity(
     """Run ``model`` on ``inputs`` through every backend in ``against`` and fail unless all agree bit for bit.
 
     ``against`` defaults to the configured backends (``--fwparity-backends``); names go through the
-    ``pytest_fwparity_make_backend`` hook. The failure message is :func:`fwparity.report.diff_report`'s text: the
-    first mismatching elements with both raw codes, the XOR, the class and the first divergent layer.
+    ``pytest_fwparity_make_backend`` hook. The failure message is :func:`fwparity.report.diff_report`'s text:
+    the first mismatching elements with both raw codes, the XOR, the class and the first divergent layer.
 
     Returns
     -------

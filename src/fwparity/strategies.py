@@ -1,9 +1,10 @@
-"""Hypothesis strategies for fixed-point types, raw values, layers, whole Models and trap-biased input vectors.
+"""Hypothesis strategies for fixed-point types, raw values, layers, whole Models and trap-biased input
+vectors.
 
 Every strategy draws *raw integers* on a :class:`~fwparity.fixed.FixedType`, so hypothesis shrinks towards the
-codes where firmware breaks: 0, ±1 LSB and the two ends of the range. Arguments are checked when the function is
-called, not at the first draw (hypothesis itself defers validation, so its own tests have to force a draw): a bad
-call fails on the line that wrote it.
+codes where firmware breaks: 0, ±1 LSB and the two ends of the range. Arguments are checked when the function
+is called, not at the first draw (hypothesis itself defers validation, so its own tests have to force a draw):
+a bad call fails on the line that wrote it.
 
 ``fmt`` and ``shape`` may be a value or a strategy; everything after them is keyword-only, ranges are
 ``min_x``/``max_x`` pairs and ``None`` means "derived from the format".
@@ -58,12 +59,13 @@ __all__ = [
     "MODEL_KINDS",
 ]
 
-#: Quantization and overflow modes the strategies draw by default (every mode the C++ headers, the reference and the
-#: RTL library all implement; AP_WRAP_SM is left out because the RTL library lacks it).
+#: Quantization and overflow modes the strategies draw by default (every mode the C++ headers, the reference
+#: and the RTL library all implement; AP_WRAP_SM is left out because the RTL library lacks it).
 _QUANTS = tuple(Quantization)
 _OVFS = (Overflow.WRAP, Overflow.SAT, Overflow.SAT_ZERO, Overflow.SAT_SYM)
 
-#: Layer kinds :func:`models` places by default: the ones both the reference and the emitted HLS C++ implement.
+#: Layer kinds :func:`models` places by default: the ones both the reference and the emitted HLS C++
+#: implement.
 MODEL_KINDS = ("dense", "relu", "linear", "leaky_relu", "relu_max", "sigmoid", "tanh", "softmax")
 _ACTIVATION_KINDS = (
     "relu",
@@ -84,9 +86,9 @@ _TABLE_KINDS = {"sigmoid", "tanh", "softplus", "softsign", "selu", "elu"}
 VECTOR_KINDS = ("uniform", "lsb", "full_scale", "tie", "accumulator_edge", "table_edge", "softmax_spread")
 
 
-# --------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # argument checks (eager: they run when the strategy function is called)
-# --------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 def _check_int(value: Any, name: str) -> int:
@@ -178,9 +180,9 @@ def _resolve(
     return build(check(value))
 
 
-# --------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # types and values
-# --------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 def fixed_types(
@@ -344,9 +346,9 @@ def _to_array(values: list[int], t: FixedType, dims: tuple[int, ...]) -> FixedAr
     return FixedArray(arr.reshape(dims), t)
 
 
-# --------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # layers: each returns a fwparity.model.Layer reading tensor ``input`` of type ``fmt`` and shape ``shape``
-# --------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 _RESULT_MODES = st.tuples(st.sampled_from(_QUANTS), st.sampled_from(_OVFS))
 
@@ -389,8 +391,8 @@ def dense_layers(
 ) -> SearchStrategy[Layer]:
     """hls4ml Dense layers (Latency strategy) on a 1-D input of ``fmt`` and ``shape``.
 
-    Weight, bias, accumulator and result types are drawn too; the accumulator is sometimes a few bits short of the
-    full-precision sum, so its overflow mode matters.
+    Weight, bias, accumulator and result types are drawn too; the accumulator is sometimes a few bits short of
+    the full-precision sum, so its overflow mode matters.
     """
     lo = _check_int(min_units, "min_units")
     hi = _check_int(max_units, "max_units")
@@ -412,7 +414,8 @@ def dense_layers(
                 bt = FixedType(draw(st.integers(2, wmax)), draw(st.integers(0, 4)))
                 prod_int = t.int_bits + wt.int_bits
                 guard = math.ceil(math.log2(n_in + 1))
-                # Full-precision accumulator, or one a few integer bits short (overflow edge), or fewer fraction bits.
+                # Full-precision accumulator, or one a few integer bits short (overflow edge), or fewer
+                # fraction bits.
                 a_int = prod_int + guard - draw(st.integers(0, 3))
                 a_frac = draw(st.integers(max(0, t.frac_bits + wt.frac_bits - 4), t.frac_bits + wt.frac_bits))
                 aq, ao = draw(_RESULT_MODES)
@@ -443,7 +446,8 @@ def conv_layers(
     max_kernel: int = 3,
     max_filters: int = 4,
 ) -> SearchStrategy[Layer]:
-    """hls4ml Conv1D layers (valid padding, stride 1, channels last) on an input of ``shape`` ``(width, c_in)``.
+    """hls4ml Conv1D layers (valid padding, stride 1, channels last) on an input of ``shape`` ``(width,
+    c_in)``.
 
     Only the reference implements convolutions today (the HLS emitter and the RTL generator do not), so
     :func:`models` places them only when asked.
@@ -495,7 +499,8 @@ def activation_layers(
     input: str = "x",
     kinds: Sequence[str] = ("relu", "linear", "leaky_relu", "relu_max", "sigmoid", "tanh"),
 ) -> SearchStrategy[Layer]:
-    """Element-wise activations (ReLU family and the lookup-table ones) on an input of ``fmt`` and ``shape``."""
+    """Element-wise activations (ReLU family and the lookup-table ones) on an input of ``fmt`` and
+    ``shape``."""
     allowed = _kinds(kinds, _ACTIVATION_KINDS, "kinds")
 
     def with_type(t: FixedType) -> SearchStrategy[Layer]:
@@ -550,7 +555,8 @@ def softmax_layers(
             sizes = [s for s in (1024, 512, 256) if s.bit_length() - 1 <= t.width - 1]
             if not sizes:
                 raise InvalidArgument(
-                    f"softmax_layers needs an input type of at least 9 bits (a 256-entry table), not fmt={str(t)!r}"
+                    "softmax_layers needs an input type of at least 9 bits (a 256-entry table), "
+                    f"not fmt={str(t)!r}"
                 )
 
             @st.composite
@@ -587,9 +593,9 @@ def softmax_layers(
     return _resolve(fmt, _check_type, with_type)
 
 
-# --------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # models
-# --------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 def models(
@@ -604,9 +610,9 @@ def models(
 ) -> SearchStrategy[Model]:
     """Small valid :class:`~fwparity.model.Model` s: a chain of layers drawn from ``kinds`` on a 1-D input.
 
-    The default kinds are those the reference and the emitted HLS C++ both implement, so every drawn model can be
-    compared between ``reference`` and ``csim``. ``"conv1d"`` in ``kinds`` starts some models with a 2-D input,
-    a Conv1D and a flatten (reference only). Shrinks towards one layer on one input element.
+    The default kinds are those the reference and the emitted HLS C++ both implement, so every drawn model can
+    be compared between ``reference`` and ``csim``. ``"conv1d"`` in ``kinds`` starts some models with a 2-D
+    input, a Conv1D and a flatten (reference only). Shrinks towards one layer on one input element.
 
     Examples
     --------
@@ -681,9 +687,9 @@ def models(
     return draw_model()
 
 
-# --------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # input vectors biased to the traps
-# --------------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 def _table_edges(t: FixedType, model: Any) -> list[int]:
@@ -779,10 +785,10 @@ def input_vectors(
     """Batches of raw input vectors for ``model``: input name -> ``(N, *shape)`` raw codes, ``N`` in
     ``[min_size, max_size]``.
 
-    Each vector is one of :data:`VECTOR_KINDS`: uniform codes, ±1 LSB, full-scale codes, rounding ties (low bits
-    ``100..0``), accumulators driven to their overflow edge (inputs at the range end matching the sign of a first
-    dense layer's weights), codes around the lookup-table dead zone and range edges, and large softmax spreads.
-    A failing batch shrinks to one vector, of codes at 0, ±1 LSB or the range ends.
+    Each vector is one of :data:`VECTOR_KINDS`: uniform codes, ±1 LSB, full-scale codes, rounding ties (low
+    bits ``100..0``), accumulators driven to their overflow edge (inputs at the range end matching the sign of
+    a first dense layer's weights), codes around the lookup-table dead zone and range edges, and large softmax
+    spreads. A failing batch shrinks to one vector, of codes at 0, ±1 LSB or the range ends.
 
     Examples
     --------
