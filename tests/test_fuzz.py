@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fwparity._backend import get_backend
-from fwparity._fuzz import fuzz, regression_paths
+from fwparity._backend import Backend, RunResult, get_backend
+from fwparity._fuzz import fuzz, fuzz_random_models, regression_paths
 from fwparity.cli import main
 from fwparity.errors import InvalidArgument
 from fwparity.model import Layer, Model, Tensor
@@ -225,3 +225,33 @@ def test_the_ci_job_runs_a_valid_fuzz_command() -> None:
     pytest_steps = [s for s in steps if str(s.get("run", "")).startswith("pytest ")]
     assert pytest_steps[0]["run"] == "pytest tests/test_fuzz_hls4ml.py"
     assert (EXAMPLES / "test_fuzz_hls4ml.py").is_file()
+
+
+class _TanhFault(Backend):
+    """The reference, except that any model holding a tanh layer gets output element 0's LSB flipped."""
+
+    name = "tampered"
+
+    def run(self, model: Model, inputs_raw: dict, *, trace: bool = False) -> RunResult:  # type: ignore[override]
+        result = get_backend("reference").run(model, inputs_raw)
+        if any(layer.kind == "tanh" for layer in model.layers):
+            out = result.outputs[model.outputs[0]].copy()
+            out.reshape(out.shape[0], -1)[:, 0] ^= 1
+            result.outputs[model.outputs[0]] = out
+        return RunResult(self.name, result.outputs)
+
+
+def test_random_models_shrink_to_a_minimal_model_and_replay(tmp_path: Path) -> None:
+    from fwparity.model import load_model
+
+    save = tmp_path / "models.h5"
+    backends = lambda m: [get_backend("reference"), _TanhFault()]  # noqa: E731
+    result = fuzz_random_models(backends, examples=200, seed=2, save=save)
+    assert result.status == "mismatch"
+    assert [(layer.kind, layer.shape) for layer in result.model.layers] == [("tanh", (1,))]  # minimal model
+    assert result.inputs["x"].shape == (1, 1)  # and one vector
+    vec, report, model_file = regression_paths(save)
+    assert [p.name for p in result.saved] == [vec.name, report.name, model_file.name]
+    assert load_model(model_file).sha256() == result.model.sha256()
+    again = fuzz_random_models(backends, examples=5, seed=9, save=save)  # replayed first, still failing
+    assert (again.status, again.examples, again.replayed) == ("mismatch", 0, 1)
