@@ -10,8 +10,10 @@ requantising (F_x + F_w = 20 > 10) and the accumulator wraps, so this is the ref
 
 ``predict()`` runs on a slice (``--predict-events``) and is extrapolated; the overlap is checked bit for bit.
 Prints events/s, the ratio, and peak memory (tracemalloc for numpy allocations, ru_maxrss for the process).
+emulate runs with its default worker threads (one per usable CPU) and once with ``workers=1`` for the scaling;
+the CPU seconds include every thread.
 
-    python benchmarks/bench_reference.py [--events 1000000] [--predict-events 5000] [--seed 0]
+    python benchmarks/bench_reference.py [--events 1000000] [--predict-events 5000] [--seed 0] [--workers N]
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-# One core against one core: hls4ml's predict() is single-threaded, and OpenBLAS threads fighting over a busy
-# machine's cores make the small matmuls of the reference slower, not faster. Set before numpy is imported.
+# hls4ml's predict() is single-threaded; emulate spreads batch chunks over worker threads itself, and
+# OpenBLAS threads on top of those oversubscribe the cores and slow the small matmuls down. Set before
+# numpy is imported.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
@@ -89,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--predict-events", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--workers", type=int, default=None, help="emulate's worker threads (default: CPUs)")
     args = ap.parse_args(argv)
 
     import fwparity
@@ -105,14 +109,14 @@ def main(argv: list[str] | None = None) -> int:
         warm = fwparity.emulate(model, x[:1000])  # build tables, import everything
         del warm
         results = {}
-        for count in (True, False):
+        for key in ((True, args.workers), (False, args.workers), (True, 1)):
             tracemalloc.start()
             t0, c0 = time.perf_counter(), time.process_time()
-            em = fwparity.emulate(model, x, count_overflows=count)
+            em = fwparity.emulate(model, x, count_overflows=key[0], workers=key[1])
             sec, cpu = time.perf_counter() - t0, time.process_time() - c0
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-            results[count] = (sec, cpu, peak, em)
+            results[key] = (sec, cpu, peak, em)
 
         n_pred = min(args.predict_events, args.events)
         xp = np.ascontiguousarray(x[:n_pred])
@@ -121,33 +125,43 @@ def main(argv: list[str] | None = None) -> int:
         pred_s, pred_cpu = time.perf_counter() - t0, time.process_time() - c0
 
     out_name = model.outputs[0]
-    out_t = results[True][3].types[out_name]
-    expected = out_t.from_float(y)
-    same = np.array_equal(results[True][3].raw[out_name][:n_pred], expected) and np.array_equal(
-        results[False][3].raw[out_name][:n_pred], expected
+    first = next(iter(results.values()))[3]
+    expected = first.types[out_name].from_float(y)
+    same = all(np.array_equal(r[3].raw[out_name][:n_pred], expected) for r in results.values())
+    # the single-threaded run must give the very same bits and counts as the threaded one
+    same = (
+        same
+        and all(np.array_equal(r[3].raw[out_name], first.raw[out_name]) for r in results.values())
+        and results[(True, 1)][3].overflows == results[(True, args.workers)][3].overflows
     )
     pred_cpu_rate = n_pred / pred_cpu
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"model: jet tagger 16-64-32-32-5, ap_fixed<16,6>; hls4ml compile {compile_s:.1f} s")
+    workers = args.workers or fwparity.layers._emulate._worker_count(None)
+    print(
+        f"emulate workers: {workers} (os.cpu_count() = {os.cpu_count()}); "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     # CPU seconds are the fair measure on a shared machine (wall time is also shown); "x predict" compares
     # events per CPU-second.
-    head = f"{'backend':<42}{'events':>10}{'wall s':>8}{'events/s':>11}{'CPU s':>8}{'events/CPU-s':>14}"
+    head = f"{'backend':<47}{'events':>10}{'wall s':>8}{'events/s':>11}{'CPU s':>8}{'events/CPU-s':>14}"
     print(head + f"{'x predict':>11}{'peak MB':>9}")
     rows = [("hls4ml predict() (csim, float64)", n_pred, pred_s, pred_cpu, None)]
     rows += [
-        (label, args.events, results[count][0], results[count][1], results[count][2])
-        for count, label in (
-            (True, "fwparity.emulate (overflow counts)"),
-            (False, "fwparity.emulate (count_overflows=False)"),
+        (label, args.events, results[key][0], results[key][1], results[key][2])
+        for key, label in (
+            ((True, args.workers), "fwparity.emulate (overflow counts)"),
+            ((False, args.workers), "fwparity.emulate (count_overflows=False)"),
+            ((True, 1), "fwparity.emulate (overflow counts, workers=1)"),
         )
     ]
     for label, n, wall, cpu, peak in rows:
         mem = "-" if peak is None else f"{peak / 2**20:.1f}"
         print(
-            f"{label:<42}{n:>10}{wall:>8.2f}{n / wall:>11,.0f}{cpu:>8.2f}{n / cpu:>14,.0f}"
+            f"{label:<47}{n:>10}{wall:>8.2f}{n / wall:>11,.0f}{cpu:>8.2f}{n / cpu:>14,.0f}"
             f"{n / cpu / pred_cpu_rate:>11.1f}{mem:>9}"
         )
-    print(f"overflows per layer: {results[True][3].overflows}")
+    print(f"overflows per layer: {results[(True, args.workers)][3].overflows}")
     print(f"bit-exact on the {n_pred} overlapping events: {same}; process max RSS {rss_mb:.0f} MB")
     return 0 if same else 1
 
