@@ -67,15 +67,27 @@ def _cpu_seconds() -> float:
     return total
 
 
-def _timed(client: Any, run: Any) -> tuple[float, float, float, Any]:
-    """(wall seconds, worker CPU seconds, client CPU seconds, result) of ``run()``."""
+def _timed(client: Any, run: Any) -> tuple[float, float, float, float, Any]:
+    """(wall seconds, worker CPU seconds, client CPU seconds, task occupancy, result) of ``run()``.
+
+    Occupancy is the time the workers spent inside tasks over wall time x workers: near 100% means dask kept
+    every worker busy, so any shortfall of CPU use is other processes taking the cores, not idle workers.
+    """
+    from distributed import get_task_stream
+
+    workers = len(client.scheduler_info()["workers"])
     w0 = sum(client.run(_cpu_seconds).values())
     c0 = time.process_time()
     t0 = time.perf_counter()
-    result = run()
+    with get_task_stream(client) as stream:
+        result = run()
     wall = time.perf_counter() - t0
     client_cpu = time.process_time() - c0
-    return wall, sum(client.run(_cpu_seconds).values()) - w0, client_cpu, result
+    busy = sum(
+        s["stop"] - s["start"] for t in stream.data for s in t["startstops"] if s["action"] == "compute"
+    )
+    cpu = sum(client.run(_cpu_seconds).values()) - w0
+    return wall, cpu, client_cpu, busy / (wall * workers), result
 
 
 def _check_emulate(model: Any, src: Path, out: Path, n: int) -> bool:
@@ -100,7 +112,7 @@ def run_emulate(model: Any, src: Path, warm: Path, workdir: Path, workers: int, 
         emulate_dask(model, warm, workdir / "warm_out.h5", address=client, chunk_size=chunk // 10)
         base = client.run(_peak_rss_mb)
         out = workdir / f"emulate_{workers}.h5"
-        seconds, cpu, client_cpu, (n, _) = _timed(
+        seconds, cpu, client_cpu, occupancy, (n, _) = _timed(
             client, lambda: emulate_dask(model, src, out, address=client, chunk_size=chunk)
         )
         peak = client.run(_peak_rss_mb)
@@ -112,6 +124,7 @@ def run_emulate(model: Any, src: Path, warm: Path, workdir: Path, workers: int, 
         "events": n,
         "seconds": seconds,
         "cpu": cpu,
+        "occupancy": occupancy,
         "client_cpu": client_cpu,
         "startup": startup,
         "rss_base": max(base.values()),
@@ -130,7 +143,7 @@ def run_validate(model: Any, src: Path, warm: Path, workers: int, chunk: int) ->
         # warm-up: imports, the csim build (content-hash cache) and each worker's C++ runner process
         validate_dask(model, warm, against=("reference", "csim"), address=client, chunk_size=1000)
         base = client.run(_peak_rss_mb)
-        seconds, cpu, client_cpu, c = _timed(
+        seconds, cpu, client_cpu, occupancy, c = _timed(
             client,
             lambda: validate_dask(
                 model, src, against=("reference", "csim"), address=client, chunk_size=chunk
@@ -143,6 +156,7 @@ def run_validate(model: Any, src: Path, warm: Path, workers: int, chunk: int) ->
         "events": c.vector_count,
         "seconds": seconds,
         "cpu": cpu,
+        "occupancy": occupancy,
         "client_cpu": client_cpu,
         "startup": startup,
         "rss_base": max(base.values()),
@@ -169,6 +183,7 @@ def run_single(model: Any, src: Path, workdir: Path, chunk: int) -> dict[str, An
         "events": n,
         "seconds": seconds,
         "cpu": cpu,
+        "occupancy": 1.0,
         "client_cpu": cpu,
         "startup": 0.0,
         "rss_base": float("nan"),
@@ -219,7 +234,7 @@ def main(argv: list[str]) -> int:
     print()
     print(
         f"{'run':<18} {'workers':>7} {'events':>11} {'seconds':>8} {'events/s':>10} {'ev/s/worker':>11} "
-        f"{'ev/CPU-s':>9} {'CPU use':>7} {'client CPU':>10} {'start s':>7} {'worker RSS MB':>13} "
+        f"{'ev/CPU-s':>9} {'busy':>5} {'CPU use':>7} {'client CPU':>10} {'start s':>7} {'worker RSS MB':>13} "
         f"{'bit-exact':>9}"
     )
     for r in rows:
@@ -230,9 +245,8 @@ def main(argv: list[str]) -> int:
         use = r["cpu"] / (r["seconds"] * max(1, r["workers"]))
         print(
             f"{r['run']:<18} {r['workers']:>7} {r['events']:>11,} {r['seconds']:>8.1f} {rate:>10,.0f} "
-            f"{per:>11,.0f} {r['events'] / r['cpu']:>9,.0f} {use:>7.0%} {r['client_cpu']:>9.1f}s "
-            f"{r['startup']:>7.1f} "
-            f"{rss:>13} {'yes' if r['ok'] else 'NO':>9}"
+            f"{per:>11,.0f} {r['events'] / r['cpu']:>9,.0f} {r['occupancy']:>5.0%} {use:>7.0%} "
+            f"{r['client_cpu']:>9.1f}s {r['startup']:>7.1f} {rss:>13} {'yes' if r['ok'] else 'NO':>9}"
         )
     print()
     ok = all(r["ok"] for r in rows)
