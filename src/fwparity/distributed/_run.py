@@ -34,12 +34,16 @@ from ._cluster import connect, require_dask
 from ._parts import Assembler
 from ._tasks import Chunk, emulate_chunk, validate_chunk
 
-__all__ = ["DEFAULT_CHUNK", "emulate_dask", "run_validation_dask", "validate_dask"]
+__all__ = ["DEFAULT_CHUNK", "DEFAULT_VALIDATE_CHUNK", "emulate_dask", "run_validation_dask", "validate_dask"]
 
 #: Events per task. Larger than the single-process default (10,000): a task costs a few milliseconds of
 #: scheduling and one part file, which 100,000 events (~1.5 s of reference work per core) make negligible,
 #: while memory per worker stays ~100 MB (docs/scale.md).
 DEFAULT_CHUNK = 100_000
+
+#: Events per validate task: every backend's per-layer trace of the chunk is held at once (~8 KB per event for
+#: the bundled MLP: ~160 MB), and csim runs ~7,000 events per CPU-second, so a task still lasts seconds.
+DEFAULT_VALIDATE_CHUNK = 20_000
 
 
 def _load(model: Any) -> Any:
@@ -231,7 +235,7 @@ def run_validation_dask(
     *,
     vectors: str | os.PathLike[str] | None = None,
     address: Any = None,
-    chunk_size: int = DEFAULT_CHUNK,
+    chunk_size: int = DEFAULT_VALIDATE_CHUNK,
     tolerance_lsb: int = 0,
     max_listed: int = 100,
     n_workers: int | None = None,
@@ -298,7 +302,7 @@ def validate_dask(
     against: Sequence[Any] = ("reference", "csim"),
     options: Mapping[str, Mapping[str, Any]] | None = None,
     address: Any = None,
-    chunk_size: int = DEFAULT_CHUNK,
+    chunk_size: int = DEFAULT_VALIDATE_CHUNK,
     tolerance_lsb: int = 0,
     max_listed: int = 100,
     n_workers: int | None = None,
@@ -318,8 +322,10 @@ def validate_dask(
     against, options
         Backend names or Backend objects, the expected one first; ``options`` gives keyword options per
         name for :func:`fwparity.get_backend` (as :func:`fwparity.validate` takes them).
-    address, chunk_size, n_workers
+    address, n_workers
         As for :func:`emulate_dask`.
+    chunk_size
+        Events per task (default :data:`DEFAULT_VALIDATE_CHUNK`).
     tolerance_lsb, max_listed
         As for :func:`fwparity.compare.compare_bits`.
 
