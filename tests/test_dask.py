@@ -402,6 +402,21 @@ def test_bad_arguments_write_nothing(
     assert _leftovers(tmp_path) == []
 
 
+def test_a_path_the_workers_cannot_see_is_named() -> None:
+    from fwparity.distributed._run import _check_visible
+
+    class Client:  # what client.run(os.path.exists, path) answers on a cluster without the shared disk
+        def run(self, fn: Any, path: str) -> dict[str, bool]:
+            return {"tcp://10.0.0.7:4000": fn(path), "tcp://10.0.0.8:4000": False}
+
+    with pytest.raises(
+        InvalidArgument,
+        match=r"^dask worker\(s\) tcp://10\.0\.0\.8:4000 cannot see '/'; put the vectors and the output on a "
+        r"filesystem that every worker mounts under the same path$",
+    ):
+        _check_visible(Client(), ["/"])
+
+
 def test_h5_rows_divide_the_task_chunk() -> None:
     from fwparity.distributed._parts import h5_rows
 

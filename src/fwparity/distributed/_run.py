@@ -76,6 +76,19 @@ def _chunks(source: InputSource, vectors: Any, chunk_size: int) -> Iterator[Chun
         start += n
 
 
+def _check_visible(client: Any, paths: Sequence[str | os.PathLike[str]]) -> None:
+    """Fail early, naming the path, when a worker cannot see a file or directory of the run (a cluster
+    without the shared filesystem), instead of failing chunk by chunk."""
+    for path in paths:
+        seen = client.run(os.path.exists, os.fspath(path))
+        blind = sorted(w for w, ok in seen.items() if not ok)
+        if blind:
+            raise InvalidArgument(
+                f"dask worker(s) {', '.join(blind)} cannot see {os.fspath(path)!r}; put the vectors and the "
+                "output on a filesystem that every worker mounts under the same path"
+            )
+
+
 def _add_nonfinite(source: InputSource, counts: Mapping[str, int]) -> None:
     for k, v in counts.items():
         source.nonfinite[k] = source.nonfinite.get(k, 0) + int(v)
@@ -157,6 +170,7 @@ def emulate_dask(
     parts.mkdir()
     try:
         with connect(address, n_workers=n_workers) as client, atomic_path(out) as tmp:
+            _check_visible(client, [parts, *([Path(input_path).resolve()] if _is_hdf5(input_path) else [])])
             model_f = client.scatter(model, broadcast=True, hash=False)
             futures = _submit(
                 client,
@@ -258,6 +272,8 @@ def run_validation_dask(
     with connect(address, n_workers=n_workers) as client:
         from distributed import as_completed
 
+        if vectors is not None and _is_hdf5(vectors):
+            _check_visible(client, [Path(vectors).resolve()])
         model_f = client.scatter(model, broadcast=True, hash=False)
         futures = _submit(
             client,
