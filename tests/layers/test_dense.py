@@ -68,6 +68,14 @@ CASES = [
     ),
     pytest.param("ap_fixed<20,6>", "ap_fixed<24,4>", "ap_fixed<16,6>", "ap_fixed<16,6>", id="lowbits-int32"),
     pytest.param(
+        # partial sums between 2**51 and 2**53: the float division instead of the bit-pattern shortcut
+        "ap_fixed<26,6>",
+        "ap_fixed<26,4>",
+        "ap_fixed<20,8>",
+        "ap_fixed<16,6>",
+        id="lowbits-float-division",
+    ),
+    pytest.param(
         "ap_fixed<10,3>",
         "ap_fixed<10,2>",
         "ap_fixed<10,3,AP_RND_CONV>",

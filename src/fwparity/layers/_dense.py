@@ -146,10 +146,10 @@ def mac(
         # in order).
         # With a tally, the BLAS matmul also yields the first overflow screen (see _screened_count).
         wmax = np.abs(weight).max(axis=1) if tally is not None else None
-        totalT, xfT, screen = _quantized_sum(x, weight, s, a.quantization.name == "RND", lowbits, acc0, wmax)
+        accT, xfT, screen = _quantized_sum(x, weight, s, a, lowbits, acc0, pmin, pmax, wmax)
         if tally is not None:
             tally.add(_screened_count(x, x_type, weight, acc0, a, s, order, products_fit, xfT, screen))
-        return _wrap_inplace(totalT, a.width, a.signed).T
+        return accT.T
 
     accT = _mac_loop(
         x, x_type, weight, weight_type, acc0, a, order, tally, per_step=not (wraps or sums_in_range)
@@ -229,14 +229,17 @@ def _quantized_sum(
     x: np.ndarray,
     w: np.ndarray,
     s: int,
-    rnd: bool,
+    a: FixedType,
     low: np.dtype,
     acc0: np.ndarray,
+    pmin: int,
+    pmax: int,
     wmax: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """acc0_j + Σ_i floor((x_i w_ij + h) / 2**s), exactly, without forming the products in full.
+    """acc0_j + Σ_i floor((x_i w_ij + h) / 2**s), exactly, without forming the products in full, wrapped to
+    the wrapping accumulator ``a``.
 
-    Returns that sum feature-major, (n_out, n) int64 (not yet wrapped); x as float64 (n_in, n), which the
+    Returns that sum feature-major, (n_out, n) int64; x as float64 (n_in, n), which the
     overflow screening reuses; and, when ``wmax`` (max_j |w_ij|) is given and x has no negative value (the
     usual case after a ReLU), Σ_i |x_i| wmax_i per event, the screening's first bound, from one extra row of
     the same matmul (else None).
@@ -252,7 +255,13 @@ def _quantized_sum(
     n_out = w.shape[1]
     bits = low.itemsize * 8
     mask = (1 << s) - 1
-    h = (1 << (s - 1)) if rnd else 0
+    h = (1 << (s - 1)) if a.quantization.name == "RND" else 0
+    half = 1 << (a.width - 1) if a.signed else 0
+    a0 = max((abs(int(v)) for v in acc0), default=0)
+    # The float-to-int trick (see the end) needs |numerator| < 2**51 and the accumulator's bits clear of the
+    # magic constant's after the shift.
+    magic = a.width + s <= 51 and n_in * (max(abs(pmin), abs(pmax)) + (1 << s)) + ((a0 + half) << s) < 1 << 51
+    const = _MAGIC + (half << s) if magic else 0
     unsigned = np.dtype(f"uint{bits}")
     # Feature-major float copy of x with a row of ones; the transposed copy reads x in its memory order when
     # the previous layer returned a feature-major (transposed) array.
@@ -262,7 +271,7 @@ def _quantized_sum(
     screen_row = wmax is not None and n > 0 and int(x.min()) >= 0
     wf = np.zeros((n_out + screen_row, n_in + 1), dtype=np.float64)
     wf[:n_out, :n_in] = w.T
-    wf[:n_out, n_in] = [float(n_in * h + (int(v) << s)) for v in acc0]
+    wf[:n_out, n_in] = [float(const + n_in * h + (int(v) << s)) for v in acc0]
     if screen_row:
         wf[n_out, :n_in] = wmax
     full = wf @ xfT  # (n_out [+ 1], n) float64, exact
@@ -283,18 +292,32 @@ def _quantized_sum(
             np.bitwise_and(buf, ml, out=buf)
             np.add(acc, buf.view(unsigned), out=acc)
         np.subtract(total, acc, out=total)
+    screen = full[n_out] if screen_row else None
+    if magic:
+        # total = 1.5 * 2**52 + v (v: the numerator plus the wrap's half << s, |v| < 2**51) is an integer in
+        # (2**52, 2**53), whose bit pattern is 0x4338000000000000 + v; that constant's low 51 bits are zero,
+        # so (bits >> s) & mask is (v / 2**s) mod 2**W exactly: no float-to-int conversion pass.
+        q = total.view(np.int64)
+        np.right_shift(q, s, out=q)
+        _wrap_inplace(q, a.width, a.signed, half_added=True)
+        return q, xfT[:n_in], screen
     np.multiply(total, 2.0**-s, out=total)  # exact: a multiple of 2**s divided by 2**s
-    return total.astype(np.int64), xfT[:n_in], full[n_out] if screen_row else None
+    return _wrap_inplace(total.astype(np.int64), a.width, a.signed), xfT[:n_in], screen
 
 
-def _wrap_inplace(q: np.ndarray, width: int, signed: bool) -> np.ndarray:
+#: 1.5 * 2**52: adding it to an integer-valued float64 v with |v| < 2**51 puts v in the low mantissa bits.
+_MAGIC = 3 << 51
+
+
+def _wrap_inplace(q: np.ndarray, width: int, signed: bool, *, half_added: bool = False) -> np.ndarray:
     # wrap() without temporaries, on an int64 array this module owns.
     mask = np.int64((1 << width) - 1) if width < 64 else None
     if mask is None:
         return q
     if signed:
         half = np.int64(1 << (width - 1))
-        np.add(q, half, out=q)
+        if not half_added:
+            np.add(q, half, out=q)
         np.bitwise_and(q, mask, out=q)
         np.subtract(q, half, out=q)
         return q
