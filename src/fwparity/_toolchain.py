@@ -12,6 +12,7 @@ import importlib.util
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import ToolNotFound
@@ -90,7 +91,9 @@ def find_ap_include(explicit: str | os.PathLike[str] | None = None) -> Path:
         path = Path(xilinx) / "include"
         if (path / "ap_fixed.h").is_file():
             return path
-        raise ToolNotFound(f"XILINX_HLS={xilinx!r} has no include/ap_fixed.h; unset it or point it at a Vitis HLS install")
+        raise ToolNotFound(
+            f"XILINX_HLS={xilinx!r} has no include/ap_fixed.h; unset it or point it at a Vitis HLS install"
+        )
     hls4ml = _package_dir("hls4ml")
     if hls4ml is not None:
         path = hls4ml / "templates" / "vivado" / "ap_types"
@@ -131,7 +134,7 @@ def find_verilator() -> str:
     raise _missing("verilator")
 
 
-_FINDERS = {
+_FINDERS: dict[str, Callable[[], object]] = {
     "g++": find_gxx,
     "ap_types": find_ap_include,
     "nnet_utils": find_nnet_utils,
@@ -161,7 +164,7 @@ def has_tool(name: str) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def tool_version(executable: str) -> str:
     """First line of ``executable --version`` (part of every build-cache key)."""
     try:
