@@ -284,11 +284,13 @@ def _quantized_sum(
     buf = np.empty((n_out, n), dtype=low)
     acc = np.empty((n_out, n), dtype=unsigned)
     for g0 in range(0, n_in, group):
-        acc.fill(0)
         for i in range(g0, min(n_in, g0 + group)):
             np.multiply(wl[i][:, None], xl[i][None, :], out=buf)
             if h:
                 np.add(buf, hl, out=buf)
+            if i == g0:  # the group's first residues start the sum: no zero fill, no add
+                np.bitwise_and(buf, ml, out=acc.view(low))
+                continue
             np.bitwise_and(buf, ml, out=buf)
             np.add(acc, buf.view(unsigned), out=acc)
         np.subtract(total, acc, out=total)
