@@ -77,9 +77,7 @@ def connect(address: Any = None, *, n_workers: int | None = None) -> Iterator[An
 
     if isinstance(address, Client):
         if n_workers is not None:
-            raise InvalidArgument(
-                f"n_workers={n_workers!r} applies to a local cluster, not to a given Client"
-            )
+            raise InvalidArgument(f"n_workers={n_workers!r} applies to a local cluster, not to a given Client")
         yield address
         return
     if n_workers is not None and (not isinstance(n_workers, int) or n_workers < 1):

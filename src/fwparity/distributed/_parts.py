@@ -140,8 +140,7 @@ class Assembler:
                 rows = src.chunks[0]
                 if start % rows:
                     raise FormatError(
-                        f"chunk {index} starts at vector {start}, not on an HDF5 chunk boundary of "
-                        f"{rows} rows"
+                        f"chunk {index} starts at vector {start}, not on an HDF5 chunk boundary of {rows} rows"
                     )
                 zeros = (0,) * (src.ndim - 1)
                 for r in range(0, count, rows):

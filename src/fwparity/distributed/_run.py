@@ -32,7 +32,7 @@ from ..vectors._text import atomic_path
 from ..vectors.hdf5 import _write_root
 from ._cluster import connect, require_dask
 from ._parts import Assembler
-from ._tasks import Chunk, emulate_chunk, validate_chunk
+from ._tasks import Chunk, emulate_chunk, one_core, validate_chunk
 
 __all__ = ["DEFAULT_CHUNK", "DEFAULT_VALIDATE_CHUNK", "emulate_dask", "run_validation_dask", "validate_dask"]
 
@@ -94,9 +94,7 @@ def _add_nonfinite(source: InputSource, counts: Mapping[str, int]) -> None:
         source.nonfinite[k] = source.nonfinite.get(k, 0) + int(v)
 
 
-def _submit(
-    client: Any, fn: Any, model: Any, chunks: Sequence[Chunk], *args: Any, **kwargs: Any
-) -> list[Any]:
+def _submit(client: Any, fn: Any, model: Any, chunks: Sequence[Chunk], *args: Any, **kwargs: Any) -> list[Any]:
     """One task per chunk, ``fn(model, chunk, *args, **kwargs)``, under readable keys."""
     token = uuid.uuid4().hex[:12]
     name = fn.__name__
@@ -230,18 +228,6 @@ def _final_inputs(acc: Any) -> None:
     acc.inputs = {v: acc.inputs[v] for v in listed if v in acc.inputs}
 
 
-def _one_process_each(backend: Any) -> Any:
-    """A csim backend whose runner uses one C++ process: dask already puts one worker on each core, and the
-    runner's default pool of two per worker would oversubscribe them (and make 1 worker look like 2)."""
-    module = sys.modules.get("fwparity.csim._backend")
-    if module is not None and isinstance(backend, module.CsimBackend) and getattr(backend, "_workers", 1) > 1:
-        import copy
-
-        backend = copy.copy(backend)
-        backend._workers = 1  # configuration only (DESIGN.md principle 3); CsimBackend has no public setter
-    return backend
-
-
 def run_validation_dask(
     model: Any,
     source: InputSource,
@@ -265,7 +251,7 @@ def run_validation_dask(
     check_positive(chunk_size, "--chunk-size")
     if source.count == 0:
         raise FormatError(f"{source.source}: holds no vectors")
-    config = pickle.dumps([_one_process_each(b) for b in backends])
+    config = pickle.dumps([one_core(b) for b in backends])
     pending: dict[int, Any] = {}
     acc = None
     merged = 0
