@@ -114,6 +114,35 @@ def test_chunked_validation_equals_whole_run(model: Any, chunk_size: int) -> Non
     assert got == want
 
 
+@pytest.mark.parametrize(
+    "chunk_size",
+    [
+        pytest.param(7, id="7"),
+        pytest.param(37, id="37"),
+    ],
+)
+def test_chunked_validation_keeps_the_whole_runs_inputs_with_few_listed(model: Any, chunk_size: int) -> None:
+    """With max_listed=3 (below the 10 kept inputs) a chunked run keeps exactly the inputs a whole run keeps:
+    those of the first listed vectors over the whole run, not of every chunk's first ones."""
+    x = example_inputs(300, seed=5)
+    raw = quantize_inputs(model, x)
+    backends = [
+        get_backend("reference"),
+        TamperedReference("fc2", (3, 7), 1 << 11),
+        TamperedReference("fc1", (0, 1), -(1 << 9)),
+    ]
+    whole = compare_runs([b.run(model, raw, trace=True) for b in backends], model, inputs=raw, max_listed=3)
+    source = _from_arrays(model, {"input_1": x}, "inputs", None)
+    chunked = run_validation(model, source, backends, chunk_size=chunk_size, max_listed=3)
+    assert whole.status == "mismatch"
+    assert 3 < len(whole.inputs) < 10  # two pairs' listed vectors, and fewer than the 10 kept inputs
+    got, want = chunked.to_json(), whole.to_json()
+    for pair in (*got["comparisons"], *want["comparisons"]):
+        pair.pop("seconds")
+    want["vectors"]["source"] = "inputs"
+    assert got == want
+
+
 def test_merge_rejects_a_first_chunk_with_an_offset(model: Any) -> None:
     raw = quantize_inputs(model, example_inputs(2))
     ref = get_backend("reference").run(model, raw)

@@ -28,6 +28,7 @@ __all__ = [
     "BACKEND_NAMES",
     "InputSource",
     "board_capture",
+    "chunk_inputs_to_keep",
     "emulate_file",
     "merge_comparisons",
     "open_inputs",
@@ -358,8 +359,32 @@ def _merge_pair(a: Any, b: Any, offset: int) -> None:
         a.seconds[k] = a.seconds.get(k, 0.0) + v
 
 
+def chunk_inputs_to_keep(max_listed: int, n_backends: int) -> int:
+    """How many mismatching vectors' inputs a chunk's ``compare_runs`` must keep for an exact merge.
+
+    A whole run keeps the inputs of the first ``max_inputs`` vectors among every pair's listed mismatching
+    vectors. Which those are is known only after merging: when a pair lists fewer than ``max_inputs``
+    (``max_listed`` < 10), later chunks' vectors fill the gap. So each chunk keeps the inputs of all its
+    listed vectors (at most ``max_listed`` per pair) and :func:`merge_comparisons` keeps those still listed.
+
+    >>> chunk_inputs_to_keep(3, 3)
+    6
+    """
+    return max_listed * max(1, n_backends - 1)
+
+
+def _keep_listed_inputs(acc: Any, inputs: Mapping[int, Any], max_inputs: int) -> None:
+    listed = sorted({v for p in acc.pairs for v in p.first_mismatched_vectors})
+    acc.inputs = {v: inputs[v] for v in listed[:max_inputs] if v in inputs}
+
+
 def merge_comparisons(acc: Any, chunk: Any, offset: int, *, max_inputs: int = 10) -> Any:
     """Fold the Comparison of the chunk starting at vector ``offset`` into ``acc`` (None for the first chunk).
+
+    The merged ``inputs`` are those of the first ``max_inputs`` vectors among the merged pairs' listed
+    mismatching vectors, exactly what one whole ``compare_runs`` keeps, provided each chunk was compared
+    with ``max_inputs=chunk_inputs_to_keep(max_listed, n_backends)`` (an earlier chunk's listed vectors are
+    never displaced by a later chunk's, so cutting after every merge is exact).
 
     Examples
     --------
@@ -379,6 +404,7 @@ def merge_comparisons(acc: Any, chunk: Any, offset: int, *, max_inputs: int = 10
     if acc is None:
         if offset:
             raise InvalidArgument(f"the first chunk must start at vector 0, not offset={offset!r}")
+        _keep_listed_inputs(chunk, chunk.inputs, max_inputs)
         return chunk
     for pa, pb in zip(acc.pairs, chunk.pairs, strict=True):
         _merge_pair(pa, pb, offset)
@@ -387,7 +413,7 @@ def merge_comparisons(acc: Any, chunk: Any, offset: int, *, max_inputs: int = 10
         acc.overflows[k] = acc.overflows.get(k, 0) + v
     kept = dict(acc.inputs)
     kept.update({v + offset: raw for v, raw in chunk.inputs.items()})
-    acc.inputs = {v: kept[v] for v in sorted(kept)[:max_inputs]}
+    _keep_listed_inputs(acc, kept, max_inputs)
     return acc
 
 
@@ -515,7 +541,12 @@ def run_validation(
         for raw in source.chunks(chunk_size):
             results = [b.run(model, raw, trace=True) for b in backends]
             comparison = compare_runs(
-                results, model, inputs=raw, tolerance_lsb=tolerance_lsb, max_listed=max_listed
+                results,
+                model,
+                inputs=raw,
+                tolerance_lsb=tolerance_lsb,
+                max_listed=max_listed,
+                max_inputs=chunk_inputs_to_keep(max_listed, len(backends)),
             )
             acc = merge_comparisons(acc, comparison, offset)
             n = int(next(iter(raw.values())).shape[0])

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
-import sys
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -205,29 +204,6 @@ def _assemble(client: Any, futures: list[Any], assembler: Any, source: InputSour
             future.release()
 
 
-#: How many mismatching vectors' inputs a report keeps (compare_runs' default, which run_validation uses).
-MAX_INPUTS = 10
-
-
-def _merge(acc: Any, chunk: Any, offset: int) -> Any:
-    """``merge_comparisons``, keeping exactly the inputs one whole-run ``compare_runs`` would keep.
-
-    A whole run keeps the inputs of the first :data:`MAX_INPUTS` vectors among every pair's listed
-    mismatching vectors. Cutting each chunk to its own first ten is not the same when a pair lists fewer
-    than ten (``max_listed`` < 10): later chunks' vectors would fill the gap. So chunks send the inputs of
-    all their listed vectors, the merge keeps those still listed, and :func:`_final_inputs` cuts at the end.
-    """
-    acc = merge_comparisons(acc, chunk, offset, max_inputs=sys.maxsize)
-    listed = {v for p in acc.pairs for v in p.first_mismatched_vectors}
-    acc.inputs = {v: raw for v, raw in acc.inputs.items() if v in listed}
-    return acc
-
-
-def _final_inputs(acc: Any) -> None:
-    listed = sorted({v for p in acc.pairs for v in p.first_mismatched_vectors})[:MAX_INPUTS]
-    acc.inputs = {v: acc.inputs[v] for v in listed if v in acc.inputs}
-
-
 def run_validation_dask(
     model: Any,
     source: InputSource,
@@ -282,13 +258,12 @@ def run_validation_dask(
                     advance(info["count"])
                     while merged in pending:  # merge in chunk order: listed mismatches are the first ones
                         done = pending.pop(merged)
-                        acc = _merge(acc, done["comparison"], done["start"])
+                        acc = merge_comparisons(acc, done["comparison"], done["start"])
                         merged += 1
         finally:
             client.cancel(futures)
     if acc is None or pending or merged != len(futures):
         raise FormatError(f"{source.source}: {len(futures) - merged} chunk(s) never arrived")
-    _final_inputs(acc)
     acc.vector_source = source.source
     acc.seed = source.seed
     return acc

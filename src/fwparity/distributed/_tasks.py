@@ -150,6 +150,7 @@ def validate_chunk(
     max_listed: int,
 ) -> dict[str, Any]:
     """Run every backend on one chunk and compare them, as ``run_validation`` does for each of its chunks."""
+    from .._pipeline import chunk_inputs_to_keep
     from ..compare import compare_runs
 
     t0 = time.perf_counter()
@@ -158,8 +159,8 @@ def validate_chunk(
     backends: Sequence[Any] = _backends(model.sha256(), config)
     results = [b.run(model, raw, trace=True) for b in backends]
     # Keep the inputs of every listed mismatching vector, not only the first 10: which 10 a whole run keeps
-    # is known only after merging (see _run._merge).
-    keep = max_listed * max(1, len(results) - 1)
+    # is known only after merging (merge_comparisons).
+    keep = chunk_inputs_to_keep(max_listed, len(results))
     comparison = compare_runs(
         results, model, inputs=raw, tolerance_lsb=tolerance_lsb, max_listed=max_listed, max_inputs=keep
     )
