@@ -142,6 +142,23 @@ class CsimBackend(Backend):
         self._batch_size = batch_size
         self._flags = None if flags is None else tuple(flags)
 
+    @property
+    def workers(self) -> int:
+        """Worker processes per library (0: in this process)."""
+        return self._workers
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The keyword arguments that rebuild this backend, so a caller can make a variant without touching
+        private attributes: ``CsimBackend(**{**b.options, "workers": 1})``."""
+        return {
+            "project": self._project,
+            "workers": self._workers,
+            "timeout": self._timeout,
+            "batch_size": self._batch_size,
+            "flags": self._flags,
+        }
+
     def __repr__(self) -> str:
         return f"CsimBackend(project={str(self._project) if self._project else None!r})"
 
