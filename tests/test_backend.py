@@ -81,3 +81,36 @@ def test_missing_backend_class() -> None:
             get_backend("ghost")
     finally:
         del BACKENDS["ghost"]
+
+
+def test_reference_backend_passes_workers_to_emulate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``workers`` reaches ``emulate`` (a dask worker runs one thread), and the bits do not depend on it."""
+    import fwparity.layers
+
+    seen: list[object] = []
+    real = fwparity.layers.emulate
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(kwargs.get("workers"))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fwparity.layers, "emulate", spy)
+    x = {"x": np.array([[-5, 5, 127], [1, 2, 3]])}
+    one = ReferenceBackend(workers=1).run(_model(), x)
+    default = ReferenceBackend().run(_model(), x)
+    assert seen == [1, None]
+    assert one.outputs["r"].tolist() == default.outputs["r"].tolist()
+    assert ReferenceBackend(workers=3).workers == 3
+    assert ReferenceBackend(count_overflows=False).count_overflows is False
+
+
+@pytest.mark.parametrize(
+    ("workers", "message"),
+    [
+        pytest.param(0, r"^workers must be a positive integer or None, not workers=0$", id="zero"),
+        pytest.param("2", r"^workers must be a positive integer or None, not workers='2'$", id="str"),
+    ],
+)
+def test_reference_backend_rejects_workers(workers: object, message: str) -> None:
+    with pytest.raises(InvalidArgument, match=message):
+        ReferenceBackend(workers=workers)  # type: ignore[arg-type]

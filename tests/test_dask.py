@@ -427,3 +427,17 @@ def test_h5_rows_divide_the_task_chunk() -> None:
             # the largest such divisor: the next larger divisor would exceed 1 MiB
             bigger = [d for d in range(rows + 1, min(chunk, 1 << 20) + 1) if chunk % d == 0][:1]
             assert not bigger or bigger[0] * row_bytes > 1 << 20, (chunk, row_bytes, rows)
+
+
+def test_one_core_gives_one_thread_or_process_through_public_options() -> None:
+    """Each dask worker is one core: the reference runs one thread, csim one C++ process, options kept."""
+    from fwparity._backend import ReferenceBackend
+    from fwparity.csim import CsimBackend
+    from fwparity.distributed._tasks import one_core
+
+    ref = one_core(ReferenceBackend(count_overflows=False))
+    assert type(ref) is ReferenceBackend and ref.workers == 1 and ref.count_overflows is False
+    csim = one_core(CsimBackend(project="prj", workers=2, batch_size=64))
+    assert csim.options == {"project": Path("prj"), "workers": 1, "timeout": 600.0, "batch_size": 64, "flags": None}
+    inline = CsimBackend(workers=0)
+    assert one_core(inline) is inline  # 0 (in this process) is already one core

@@ -68,6 +68,13 @@ class Backend(abc.ABC):
 class ReferenceBackend(Backend):
     """The numpy reference: :func:`fwparity.emulate` on raw inputs.
 
+    Parameters
+    ----------
+    count_overflows : bool
+        Count wrapped and saturated values per layer (``RunResult.overflows``); off is faster.
+    workers : int or None
+        Threads per run, as ``emulate(..., workers=)``; the bits do not depend on it.
+
     Examples
     --------
     >>> import numpy as np
@@ -81,8 +88,23 @@ class ReferenceBackend(Backend):
 
     name = "reference"
 
-    def __init__(self, *, count_overflows: bool = True) -> None:
+    def __init__(self, *, count_overflows: bool = True, workers: int | None = None) -> None:
+        from .layers._emulate import _worker_count
+
+        _worker_count(workers)  # a bad value fails here, naming it, not at the first run
         self._count_overflows = bool(count_overflows)  # configuration only, never run state
+        self._workers = workers
+
+    @property
+    def count_overflows(self) -> bool:
+        """Whether runs count wrapped and saturated values per layer."""
+        return self._count_overflows
+
+    @property
+    def workers(self) -> int | None:
+        """Threads per run, passed to :func:`fwparity.emulate` (None: the usable CPUs, at most 8). One
+        process per core (a dask worker) wants 1, or threads in every process oversubscribe the cores."""
+        return self._workers
 
     def run(self, model: Model, inputs_raw: Mapping[str, np.ndarray], *, trace: bool = False) -> RunResult:
         from .layers import emulate
@@ -97,7 +119,7 @@ class ReferenceBackend(Backend):
                     "(use fwparity.emulate for float values)"
                 )
             raw[name] = a
-        em = emulate(model, raw, trace=trace, count_overflows=self._count_overflows)
+        em = emulate(model, raw, trace=trace, count_overflows=self._count_overflows, workers=self._workers)
         return RunResult(
             backend=self.name,
             outputs=em.raw,

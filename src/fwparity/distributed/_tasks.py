@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import ReferenceBackend, RunResult
+from .._backend import ReferenceBackend
 
-__all__ = ["Chunk", "OneThreadReference", "emulate_chunk", "one_core", "read_chunk", "validate_chunk"]
+__all__ = ["Chunk", "emulate_chunk", "one_core", "read_chunk", "validate_chunk"]
 
 
 @dataclass(frozen=True)
@@ -65,39 +65,25 @@ def read_chunk(model: Any, chunk: Chunk) -> tuple[dict[str, np.ndarray], dict[st
     return raw, nonfinite
 
 
-class OneThreadReference(ReferenceBackend):
-    """The reference on one thread: ``fwparity.emulate`` spreads a batch over every CPU by default, but on
-    dask each worker *is* one core's worth of work, and threads in every worker would oversubscribe the cores
-    (and make one worker look like several). Results do not depend on the thread count."""
-
-    def run(self, model: Any, inputs_raw: Any, *, trace: bool = False) -> RunResult:
-        from ..layers import emulate
-
-        t0 = time.perf_counter()
-        raw = {name: np.asarray(arr) for name, arr in inputs_raw.items()}
-        em = emulate(model, raw, trace=trace, count_overflows=self._count_overflows, workers=1)
-        return RunResult(self.name, em.raw, em.trace, em.overflows, time.perf_counter() - t0)
-
-
 def one_core(backend: Any) -> Any:
-    """``backend`` made to use one core: the reference on one thread, a csim runner with one C++ process
-    (its default pool of two per worker would oversubscribe the cores dask already fills). Anything else is
-    returned as it is."""
-    import copy
+    """``backend`` made to use one core. ``fwparity.emulate`` spreads a batch over every CPU by default and a
+    csim runner keeps two C++ processes, but on dask each worker *is* one core's worth of work: more threads
+    or processes per worker would oversubscribe the cores (and make one worker look like several). So the
+    reference runs with ``workers=1`` and csim with one process; anything else is returned as it is. Results
+    do not depend on either count."""
     import sys
 
     if type(backend) is ReferenceBackend:
-        return OneThreadReference(count_overflows=backend._count_overflows)
+        return ReferenceBackend(count_overflows=backend.count_overflows, workers=1)
     csim = sys.modules.get("fwparity.csim._backend")
-    if csim is not None and isinstance(backend, csim.CsimBackend) and getattr(backend, "_workers", 1) > 1:
-        backend = copy.copy(backend)
-        backend._workers = 1  # configuration only (DESIGN.md principle 3); CsimBackend has no public setter
+    if csim is not None and type(backend) is csim.CsimBackend and backend.workers > 1:
+        return csim.CsimBackend(**{**backend.options, "workers": 1})
     return backend
 
 
 @functools.lru_cache(maxsize=1)
 def _reference() -> Any:
-    return OneThreadReference(count_overflows=False)
+    return ReferenceBackend(count_overflows=False, workers=1)
 
 
 @functools.lru_cache(maxsize=8)
