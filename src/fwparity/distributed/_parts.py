@@ -14,7 +14,6 @@ task run twice (dask retries a task whose worker died) writes the same file agai
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,9 @@ from typing import Any
 import h5py
 import numpy as np
 
+from .._atomic import atomic_path
 from ..errors import FormatError
-from ..vectors.hdf5 import _encode
+from ..vectors import encode_dataset
 
 __all__ = ["Assembler", "h5_rows", "part_name", "write_part"]
 
@@ -73,28 +73,22 @@ def write_part(
     retried task replaces the part with identical content.
     """
     final = Path(directory) / part_name(index)
-    tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with h5py.File(tmp, "w") as f:
-            for key, (raw, t) in datasets.items():
-                data, attrs = _encode(raw, t)
-                tail = data.shape[1:]
-                row = int(np.prod(tail, dtype=np.int64)) * data.dtype.itemsize
-                ds = f.create_dataset(
-                    key,
-                    data=data,
-                    chunks=(h5_rows(chunk_size, row), *tail),
-                    maxshape=(None, *tail),
-                    compression="gzip",
-                    compression_opts=1,
-                    shuffle=True,
-                )
-                for k, v in attrs.items():
-                    ds.attrs[k] = v
-        os.replace(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(final) as tmp, h5py.File(tmp, "w") as f:
+        for key, (raw, t) in datasets.items():
+            data, attrs = encode_dataset(raw, t)
+            tail = data.shape[1:]
+            row = int(np.prod(tail, dtype=np.int64)) * data.dtype.itemsize
+            ds = f.create_dataset(
+                key,
+                data=data,
+                chunks=(h5_rows(chunk_size, row), *tail),
+                maxshape=(None, *tail),
+                compression="gzip",
+                compression_opts=1,
+                shuffle=True,
+            )
+            for k, v in attrs.items():
+                ds.attrs[k] = v
     return final
 
 

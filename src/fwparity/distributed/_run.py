@@ -25,10 +25,10 @@ from typing import Any
 
 import h5py
 
+from .._atomic import atomic_path
 from .._pipeline import InputSource, check_positive, merge_comparisons, open_inputs, progress_bar
 from ..errors import FormatError, InvalidArgument, InvalidType
-from ..vectors._text import atomic_path
-from ..vectors.hdf5 import _write_root
+from ..vectors import write_root_attributes
 from ._cluster import connect, require_dask
 from ._parts import Assembler
 from ._tasks import Chunk, emulate_chunk, one_core, validate_chunk
@@ -179,7 +179,7 @@ def emulate_dask(
                 chunk_size=chunk_size,
             )
             with h5py.File(tmp, "w") as f:
-                _write_root(f, model.sha256(), source.seed)
+                write_root_attributes(f, model.sha256(), source.seed)
                 assembler = Assembler(f, source.count)
                 try:
                     _assemble(client, futures, assembler, source, model)

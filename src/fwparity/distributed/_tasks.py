@@ -48,12 +48,10 @@ def read_chunk(model: Any, chunk: Chunk) -> tuple[dict[str, np.ndarray], dict[st
     if chunk.raw is not None:
         return chunk.raw, nonfinite
     from ..errors import FormatError
-    from ..vectors.hdf5 import _Reader, resolve_inputs
+    from ..vectors import read_stored_inputs, resolve_inputs
 
     assert chunk.path is not None
-    with _Reader(chunk.path) as r:
-        rows = slice(chunk.start, chunk.stop)
-        stored = {name: r.read(ds, rows) for name, ds in r.datasets("inputs").items()}
+    stored = read_stored_inputs(chunk.path, slice(chunk.start, chunk.stop))
     for arr, _t in stored.values():
         if arr.dtype.kind == "f":
             nonfinite["nan"] += int(np.isnan(arr).sum())

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .._atomic import atomic_path
 from ..errors import FormatError, FwparityError
 from ..fixed import FixedType
 from ._model import Layer, Model, Tensor, canonical_json
@@ -63,31 +63,22 @@ def save_native(model: Model, path: str | os.PathLike[str]) -> None:
     from .. import __version__
 
     h5py = _h5py()
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        with h5py.File(tmp, "w") as f:
-            f.attrs["fwparity_model_schema"] = SCHEMA
-            f.attrs["fwparity_version"] = __version__
-            f.attrs["graph"] = canonical_json(model.describe())
-            f.attrs["sha256"] = model.sha256()
-            weights = f.create_group("weights")
-            for layer in model.layers:
-                if not layer.weights:
-                    continue
-                group = weights.create_group(layer.name)
-                for key, raw in layer.weights.items():
-                    t = layer.types[key]
-                    data, nbytes = _encode(np.asarray(raw), t.width)
-                    ds = group.create_dataset(key, data=data)
-                    ds.attrs["type"] = str(t)
-                    ds.attrs["nbytes"] = nbytes
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, parents=True) as tmp, h5py.File(tmp, "w") as f:
+        f.attrs["fwparity_model_schema"] = SCHEMA
+        f.attrs["fwparity_version"] = __version__
+        f.attrs["graph"] = canonical_json(model.describe())
+        f.attrs["sha256"] = model.sha256()
+        weights = f.create_group("weights")
+        for layer in model.layers:
+            if not layer.weights:
+                continue
+            group = weights.create_group(layer.name)
+            for key, raw in layer.weights.items():
+                t = layer.types[key]
+                data, nbytes = _encode(np.asarray(raw), t.width)
+                ds = group.create_dataset(key, data=data)
+                ds.attrs["type"] = str(t)
+                ds.attrs["nbytes"] = nbytes
 
 
 def load_native(path: str | os.PathLike[str]) -> Model:

@@ -1,40 +1,12 @@
-"""Shared helpers of the renderers: atomic writes and the exact text of a raw code's value."""
+"""Shared helpers of the renderers: the exact text of a raw code's value (atomic writes: fwparity._atomic)."""
 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from fractions import Fraction
 from functools import lru_cache
-from pathlib import Path
 
-__all__ = ["atomic_write", "frac_bits_of", "value_text", "xor_text"]
-
-
-def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same directory and ``os.replace``.
-
-    A reader (a CI job collecting junit.xml, a browser reloading report.html) never sees half a file, and a
-    crash leaves the previous report intact.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return target
+__all__ = ["frac_bits_of", "value_text", "xor_text"]
 
 
 @lru_cache(maxsize=256)

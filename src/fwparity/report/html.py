@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ._util import atomic_write, frac_bits_of, value_text, xor_text
+from .._atomic import atomic_write
+from ._util import frac_bits_of, value_text, xor_text
 
 __all__ = ["render_html", "write_html"]
 

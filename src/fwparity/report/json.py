@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .._atomic import atomic_write
 from ..errors import FormatError
-from ._util import atomic_write
 
 __all__ = ["dumps", "read_json", "write_json"]
 

@@ -11,7 +11,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from ._util import atomic_write, frac_bits_of, value_text
+from .._atomic import atomic_write
+from ._util import frac_bits_of, value_text
 
 __all__ = ["render_junit", "write_junit"]
 

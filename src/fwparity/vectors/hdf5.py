@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any
 import h5py
 import numpy as np
 
+from .._atomic import atomic_path
 from ..errors import FormatError, InvalidArgument
 from ._frames import FLAGS, BoardData
-from ._text import atomic_path
 from ._types import as_type, check_range, from_words, to_words
 
 if TYPE_CHECKING:
@@ -41,12 +41,15 @@ __all__ = [
     "VectorSet",
     "describe_vectors",
     "VectorWriter",
+    "encode_dataset",
     "iter_input_chunks",
     "read_frames",
     "read_inputs",
+    "read_stored_inputs",
     "read_vectors",
     "resolve_inputs",
     "write_frames",
+    "write_root_attributes",
     "write_vectors",
 ]
 
@@ -131,7 +134,21 @@ def _as_raw(arr: np.ndarray, t: FixedType, where: str) -> np.ndarray:
 # -- writing -------------------------------------------------------------------------------------------------
 
 
-def _encode(raw: np.ndarray, t: FixedType | None) -> tuple[np.ndarray, dict[str, str]]:
+def encode_dataset(raw: np.ndarray, t: FixedType | None) -> tuple[np.ndarray, dict[str, str]]:
+    """The stored form of ``raw`` codes of type ``t`` and the dataset attributes that read them back exactly.
+
+    int64 up to 63 bits; wider types as little-endian 64-bit words (attribute ``encoding``), never floats.
+    ``t=None`` stores physics values as float64 with no ``type``. Writers of schema-1 files outside this
+    module (dask part files) use it so their datasets are the ones :func:`write_vectors` makes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fwparity.fixed import FixedType
+    >>> data, attrs = encode_dataset(np.array([[3, -4]]), FixedType.parse("ap_fixed<8,3>"))
+    >>> data.dtype.name, attrs
+    ('int64', {'type': 'ap_fixed<8,3>'})
+    """
     if t is None:
         return np.asarray(raw, dtype=np.float64), {}
     attrs = {"type": str(t)}
@@ -176,7 +193,9 @@ def _create(
     return ds
 
 
-def _write_root(f: h5py.File, model_sha256: str, seed: int | None) -> None:
+def write_root_attributes(f: h5py.File, model_sha256: str, seed: int | None) -> None:
+    """Write a schema-1 vector file's root attributes (``fwparity_schema``, ``model_sha256``, ``seed`` when
+    known) into the open h5py file ``f``; for writers that fill the datasets themselves."""
     f.attrs["fwparity_schema"] = SCHEMA
     f.attrs["model_sha256"] = str(model_sha256)
     if seed is not None:
@@ -201,10 +220,10 @@ def write_vectors(
     """
     with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as f:
-            _write_root(f, vectors.model_sha256, vectors.seed)
+            write_root_attributes(f, vectors.model_sha256, vectors.seed)
             for name, arr in vectors.inputs.items():
                 _create(
-                    f, f"inputs/{name}", *_encode(arr, vectors.input_types.get(name)), compression=compression
+                    f, f"inputs/{name}", *encode_dataset(arr, vectors.input_types.get(name)), compression=compression
                 )
             for group, data, types in (
                 ("outputs", vectors.outputs, vectors.output_types),
@@ -215,7 +234,7 @@ def write_vectors(
                         _create(
                             f,
                             f"{group}/{backend}/{name}",
-                            *_encode(arr, types[backend][name]),
+                            *encode_dataset(arr, types[backend][name]),
                             compression=compression,
                         )
             if vectors.frames is not None:
@@ -246,7 +265,7 @@ def write_frames(
     """
     with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as f:
-            _write_root(f, model_sha256, None)
+            write_root_attributes(f, model_sha256, None)
             _write_frames(f, board, compression)
 
 
@@ -499,13 +518,27 @@ def resolve_inputs(
     return out
 
 
+def read_stored_inputs(
+    path: str | os.PathLike[str], rows: slice | None = None
+) -> dict[str, tuple[np.ndarray, FixedType | None]]:
+    """The ``inputs/`` datasets (only ``rows`` along the vector axis, when given) as stored: input name ->
+    (raw codes, their FixedType) or (float physics values, None).
+
+    This is what :func:`resolve_inputs` takes; callers that must look at the stored values first (to count
+    NaN and infinite physics values) or read one slice of a large file (a dask task) use it. Failures are
+    FormatError naming the file.
+    """
+    with _Reader(path) as r:
+        sel = () if rows is None else rows
+        return {name: r.read(ds, sel) for name, ds in r.datasets("inputs").items()}
+
+
 def read_inputs(path: str | os.PathLike[str], model: Any = None) -> dict[str, np.ndarray]:
     """The ``inputs/`` datasets; with ``model``, as raw codes per model input (see :func:`resolve_inputs`).
 
     Without a model, datasets come back as stored: raw codes of their ``type``, or float physics values.
     """
-    with _Reader(path) as r:
-        stored = {name: r.read(ds) for name, ds in r.datasets("inputs").items()}
+    stored = read_stored_inputs(path)
     if model is None:
         return {k: v[0] for k, v in stored.items()}
     return resolve_inputs(stored, model, source=os.fspath(path))
@@ -573,7 +606,7 @@ class VectorWriter:
         self._ctx = atomic_path(self.path)
         tmp = self._ctx.__enter__()
         self._file = h5py.File(tmp, "w")
-        _write_root(self._file, *self._meta)
+        write_root_attributes(self._file, *self._meta)
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
@@ -609,7 +642,7 @@ class VectorWriter:
         else:
             t = as_type(type)
             arr = _as_raw(np.asarray(values), t, key)
-        data, attrs = _encode(arr, t)
+        data, attrs = encode_dataset(arr, t)
         if key not in self._file:
             self._types[key] = t
             _create(self._file, key, data, attrs, growable=True, compression=self._compression)
