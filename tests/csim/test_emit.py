@@ -292,3 +292,78 @@ def test_backend_on_project_matches_reference_per_layer(which: str, request) -> 
     assert common == {layer.name for layer in model.layers}
     for name in sorted(common):
         assert np.array_equal(ours.trace[name], ref.trace[name]), name
+
+
+def _clashing_names_model() -> Model:
+    """Tensor names that collide with C++ keywords, with each other once sanitised (``a.b``/``a_b``, ``1``/``_1``),
+    with the generated identifiers (input ``in``/``x``, output ``out``; dense ``fc`` next to ``fc_raw``, whose
+    ``w_fc_raw`` array is ``fc``'s raw initialiser; sigmoid ``s_exp`` next to softmax ``s``, both giving
+    ``s_exp_table_t``) and with the C++ syntax of comments and strings (quote, backslash, newline)."""
+    rng = np.random.default_rng(3)
+    t = "ap_fixed<10,4>"
+    wt, bt = "ap_fixed<8,2>", "ap_fixed<8,3>"
+
+    def dense(name: str, src: str) -> Layer:
+        return Layer(
+            name,
+            "dense",
+            [src],
+            (4,),
+            {"weight": wt, "bias": bt, "accum": "ap_fixed<20,8>", "result": t},
+            {"weight": _rand(wt, (4, 4), rng), "bias": _rand(bt, (4,), rng)},
+            {"n_in": 4, "n_out": 4, "strategy": "latency"},
+        )
+
+    layers = [
+        Layer("input_1", "add", ["in", "x"], (4,), {"result": t}),
+        Layer("int", "relu", ["input_1"], (4,), {"result": t}),
+        dense("fc", "int"),
+        dense("fc_raw", "fc"),
+        dense("class", "fc_raw"),
+        Layer("a.b", "relu", ["class"], (4,), {"result": t}),
+        Layer("a_b", "relu", ["a.b"], (4,), {"result": "ap_fixed<9,3>"}),
+        Layer("1", "linear", ["a_b"], (4,), {"result": t}),
+        Layer("_1", "relu", ["1"], (4,), {"result": t}),
+        Layer('q"\\\nr\\', "linear", ["_1"], (4,), {"result": t}),
+        Layer(
+            "s_exp",
+            "sigmoid",
+            ['q"\\\nr\\'],
+            (4,),
+            {"table": "ap_fixed<18,8>", "result": "ap_fixed<16,6>"},
+            {},
+            {"table_size": 1024},
+        ),
+        Layer(
+            "s",
+            "softmax",
+            ["s_exp"],
+            (4,),
+            {
+                "exp_table": "ap_fixed<18,8,AP_RND,AP_SAT>",
+                "inv_table": "ap_fixed<18,8,AP_RND,AP_SAT>",
+                "accum": "ap_fixed<18,8,AP_RND,AP_SAT>",
+                "inv_inp": "ap_fixed<18,8,AP_RND,AP_SAT>",
+                "inp_norm": "ap_ufixed<15,5>",
+                "result": "ap_fixed<16,6>",
+            },
+            {},
+            {"implementation": "stable", "table_size": 1024},
+        ),
+        Layer("out", "multiply", ["s", "class"], (4,), {"result": "ap_fixed<20,8>"}),
+    ]
+    return Model("clash\\", [Tensor("in", (4,), t), Tensor("x", (4,), t)], layers, ["out", "fc_raw"])
+
+
+def test_clashing_names_build_and_match_reference_on_every_layer() -> None:
+    model = _clashing_names_model()
+    rng = np.random.default_rng(17)
+    inputs = {name: _rand("ap_fixed<10,4>", (500, 4), rng) for name in ("in", "x")}
+    ours = CsimBackend().run(model, inputs, trace=True)
+    ref = get_backend("reference").run(model, inputs, trace=True)
+    for name in ("out", "fc_raw"):
+        assert np.array_equal(ours.outputs[name], ref.outputs[name]), name
+    assert set(ours.trace) == {layer.name for layer in model.layers}  # names survive the C string round trip
+    for name in ref.trace:
+        assert np.array_equal(ours.trace[name], ref.trace[name]), name
+    assert len(np.unique(ours.outputs["out"])) > 20

@@ -250,6 +250,16 @@ def generate_bridge(
     return "\n".join(lines) + "\n"
 
 
+def _c_string(text: str) -> str:
+    """``text`` as the contents of a C string literal: its UTF-8 bytes, quotes, backslashes and anything
+    outside printable ASCII as 3-digit octal escapes (hex escapes would swallow a following hex digit)."""
+    out = []
+    for byte in text.encode("utf-8"):
+        ch = chr(byte)
+        out.append(ch if 0x20 <= byte < 0x7F and ch not in '"\\?' else f"\\{byte:03o}")
+    return "".join(out)
+
+
 def trace_info_source(traces: Sequence[TracePoint], namespace: str | None = None) -> str:
     """C++ appended to an instrumented top: describes each trace buffer with the types visible there."""
     lines = [f"using namespace {namespace};"] if namespace else []
@@ -265,7 +275,7 @@ def trace_info_source(traces: Sequence[TracePoint], namespace: str | None = None
     lines.append("FWP_EXPORT const char *fwp_trace_name(int k) {")
     lines.append("    switch (k) {")
     for k, t in enumerate(traces):
-        lines.append(f'    case {k}: return "{t.layer}";')
+        lines.append(f'    case {k}: return "{_c_string(t.layer)}";')
     lines.append('    default: return "";')
     lines.append("    }")
     lines.append("}")

@@ -80,8 +80,32 @@ class EmittedProject:
 
 
 def _ident(name: str) -> str:
-    s = re.sub(r"\W", "_", name)
-    return s if re.match(r"[A-Za-z_]", s) else f"L_{s}"
+    """A C++ identifier fragment for a tensor name: ASCII letters, digits and single underscores, starting
+    with a letter (so no reserved ``_X``/``__`` spellings). Not injective (``a.b`` and ``a_b`` both give
+    ``a_b``); :meth:`_Writer.claim` makes the final one unique."""
+    s = re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_]", "_", name))
+    return s if re.match(r"[A-Za-z]", s) else f"L{s}" if s.startswith("_") else f"L_{s}"
+
+
+def _comment(text: str) -> str:
+    """``text`` safe inside a ``//`` comment: no line breaks and no trailing backslash (which would splice
+    the next line into the comment)."""
+    return re.sub(r"[^\x20-\x5b\x5d-\x7e]", lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+#: Every identifier a tensor's fragment ``lid`` can generate, as format strings (see _Writer.claim).
+_PER_TENSOR = (
+    *(f"{{}}_{key}_t" for key in (
+        "input", "result", "weight", "bias", "accum", "table", "param", "scale",
+        "exp_table", "inv_table", "inv_inp", "inp_norm",
+    )),
+    "layer_{}", "x_{}", "y_{}",
+    *(f"{p}_{{}}" for p in "wbsp"),
+    *(f"{p}_{{}}_raw" for p in "wbsp"),
+    *(f"{p}_{{}}_loaded" for p in "wbsp"),
+)
+#: Identifiers of the emitted files themselves that no generated name may take.
+_RESERVED = frozenset({TOP, "fwp_fill"})
 
 
 def _size(shape: Sequence[int]) -> int:
@@ -114,6 +138,21 @@ class _Writer:
         self.tensor_shape: dict[str, tuple[int, ...]] = {}
         self.tensor_fixed: dict[str, Any] = {}
         self.traces: list[TracePoint] = []
+        self.claimed: set[str] = set(_RESERVED)
+        self.tensor_lid: dict[str, str] = {}
+
+    def claim(self, name: str) -> str:
+        """A fragment for tensor ``name`` whose generated identifiers (:data:`_PER_TENSOR`) are all unclaimed,
+        so no two tensors' typedefs, arrays or weights collide whatever the names (``a.b`` next to ``a_b``,
+        ``x`` next to ``x_raw``, ``a`` next to ``a_exp``). The plain sanitised name when it is free, so the
+        C++ reads like hls4ml's; otherwise ``<name>_2``, ``<name>_3``, ..."""
+        base = _ident(name)
+        lid, k = base, 1
+        while any(f.format(lid) in self.claimed for f in _PER_TENSOR):
+            k += 1
+            lid = f"{base}_{k}"
+        self.claimed.update(f.format(lid) for f in _PER_TENSOR)
+        return lid
 
     def typedef(self, name: str, t: Any) -> str:
         self.typedefs.append(f"typedef {t} {name};")
@@ -131,7 +170,7 @@ class _Writer:
 
     def layer(self, index: int, layer: Any) -> None:
         kind, name = layer.kind, layer.name
-        lid = _ident(name)
+        lid = self.tensor_lid[name] = self.claim(name)
         if kind not in SUPPORTED_KINDS:
             raise UnsupportedLayer(
                 f"Layer {name!r} has kind={kind!r}, which fwparity.csim.emit cannot write as HLS C++ yet; "
@@ -188,7 +227,7 @@ class _Writer:
                 "};\n"
             )
             self.body.append(
-                f"    nnet::dense<{in_t}, {res_t}, {cfg}>({in_v}, {out_var}, w_{lid}, b_{lid}); // {name}"
+                f"    nnet::dense<{in_t}, {res_t}, {cfg}>({in_v}, {out_var}, w_{lid}, b_{lid}); // {_comment(name)}"
             )
         elif kind in _ACTIVATIONS or kind in _PARAM_ACTIVATIONS or kind == "relu_max":
             table = layer.types.get("table", "ap_fixed<18,8>")
@@ -227,7 +266,7 @@ class _Writer:
                 raise UnsupportedLayer(f"Layer {name!r} ({kind}) needs types['param'] for its parameter")
             else:
                 call = f"nnet::{_ACTIVATIONS[kind]}<{in_t}, {res_t}, {cfg}>({in_v}, {out_var});"
-            self.body.append(f"    {call} // {name}")
+            self.body.append(f"    {call} // {_comment(name)}")
         elif kind == "softmax":
             ty = layer.types
             names = {}
@@ -265,7 +304,7 @@ class _Writer:
                 "};\n"
             )
             fn = "softmax" if n_inner == 1 and n_outer == 1 else "softmax_multidim"
-            self.body.append(f"    nnet::{fn}<{in_t}, {res_t}, {cfg}>({in_v}, {out_var}); // {name}")
+            self.body.append(f"    nnet::{fn}<{in_t}, {res_t}, {cfg}>({in_v}, {out_var}); // {_comment(name)}")
         elif kind == "batchnorm":
             s_t = self.typedef(f"{lid}_scale_t", layer.types["scale"])
             b_t = self.typedef(f"{lid}_bias_t", layer.types["bias"])
@@ -289,7 +328,7 @@ class _Writer:
                 "};\n"
             )
             self.body.append(
-                f"    nnet::normalize<{in_t}, {res_t}, {cfg}>({in_v}, {out_var}, s_{lid}, b_{lid}); // {name}"
+                f"    nnet::normalize<{in_t}, {res_t}, {cfg}>({in_v}, {out_var}, s_{lid}, b_{lid}); // {_comment(name)}"
             )
         elif kind in _MERGES or kind == "concatenate":
             if len(ins) != 2:
@@ -325,12 +364,12 @@ class _Writer:
                 )
                 fn = kind
             self.body.append(
-                f"    nnet::{fn}<{in_t}, {in2_t}, {res_t}, {cfg}>({in_v}, {in2_v}, {out_var}); // {name}"
+                f"    nnet::{fn}<{in_t}, {in2_t}, {res_t}, {cfg}>({in_v}, {in2_v}, {out_var}); // {_comment(name)}"
             )
         elif kind in _POOLS:
             self.pool(kind, layer, cfg, lid, in_t, in_v, res_t, out_var, self.tensor_shape[ins[0]], ins[0])
         else:  # flatten / reshape: hls4ml aliases the array; a same-type copy is the same values
-            self.body.append(f"    for (int i = 0; i < {n_out}; ++i) {out_var}[i] = {in_v}[i]; // {name}")
+            self.body.append(f"    for (int i = 0; i < {n_out}; ++i) {out_var}[i] = {in_v}[i]; // {_comment(name)}")
         self.body.append(f"    fwp::trace_store({len(self.traces)}, {out_var}, {n_out});")
         self.traces.append(TracePoint(name, out_var, res_t, str(n_out)))
         self.tensor_type[name] = res_t
@@ -438,7 +477,7 @@ def _emit_pool(
             "};\n"
         )
         fn = f"pooling{nd}d_cl"
-    wr.body.append(f"    nnet::{fn}<{in_t}, {res_t}, {cfg}>({in_v}, {out_var}); // {layer.name}")
+    wr.body.append(f"    nnet::{fn}<{in_t}, {res_t}, {cfg}>({in_v}, {out_var}); // {_comment(layer.name)}")
 
 
 def emit_model(model: Model) -> EmittedProject:
@@ -459,7 +498,7 @@ def emit_model(model: Model) -> EmittedProject:
     args: list[Port] = []
     params: list[str] = []
     for t in model.inputs:
-        tid = _ident(t.name)
+        tid = wr.tensor_lid[t.name] = wr.claim(t.name)
         ctype = wr.typedef(f"{tid}_input_t", t.type)
         var = f"x_{tid}"
         wr.tensor_type[t.name], wr.tensor_var[t.name], wr.tensor_shape[t.name] = ctype, var, tuple(t.shape)
@@ -472,8 +511,7 @@ def emit_model(model: Model) -> EmittedProject:
     for name in model.outputs:
         if name not in wr.tensor_var:
             raise UnsupportedLayer(f"Model output {name!r} is not produced by any layer")
-        oid = _ident(name)
-        var = f"y_{oid}"
+        var = f"y_{wr.tensor_lid[name]}"
         n = _size(wr.tensor_shape[name])
         ctype = wr.tensor_type[name]
         args.append(Port(var, ctype, n, "out", wr.tensor_shape[name] or (1,)))
@@ -525,7 +563,7 @@ def emit_model(model: Model) -> EmittedProject:
     )
     top = "\n".join(
         [
-            f"// Generated by fwparity.csim.emit from model {model.name!r}. Weights are exact raw bits.",
+            f"// Generated by fwparity.csim.emit from model {_comment(repr(model.name))}. Weights are exact raw bits.",
             '#include "fwp_raw.h"',
             f'#include "{TOP}.h"',
             '#include "parameters.h"',
