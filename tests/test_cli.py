@@ -878,3 +878,54 @@ def test_nan_and_inf_in_a_dat_file_are_counted(tmp_path: Path, capsys: pytest.Ca
     err = capsys.readouterr().err
     assert code == 0
     assert err.startswith("fwparity: warning: x.dat holds 1 NaN and 2 infinite input value(s);"), err
+
+
+# -- --chunk-size defaults -----------------------------------------------------------------------------------
+
+_VALIDATE = ["validate", "{model}", "--random", "5", "--report-dir", "{out}"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "target", "expected"),
+    [
+        pytest.param(["emulate", "{model}", "{vectors}", "-o", "{out}"], "emulate_file", 10_000, id="emulate"),
+        pytest.param(
+            ["emulate", "{model}", "{vectors}", "-o", "{out}", "--dask"], "emulate_dask", 100_000, id="emulate-dask"
+        ),
+        pytest.param(
+            ["emulate", "{model}", "{vectors}", "-o", "{out}", "--chunk-size", "7", "--dask"],
+            "emulate_dask",
+            7,
+            id="emulate-dask-given",
+        ),
+        pytest.param(_VALIDATE, "run_validation", 10_000, id="validate"),
+        pytest.param([*_VALIDATE, "--dask"], "run_validation_dask", 20_000, id="validate-dask"),
+        pytest.param([*_VALIDATE, "--chunk-size", "9"], "run_validation", 9, id="validate-given"),
+    ],
+)
+def test_chunk_size_defaults_per_pipeline(
+    argv: list[str], target: str, expected: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --chunk-size each pipeline keeps its own default (the dask ones are larger); with it, it is
+    passed through. The pipelines (and the backends) are replaced by spies, so nothing runs and no tool is
+    needed."""
+    import inspect
+
+    import fwparity._pipeline as pipeline
+    import fwparity.distributed as distributed
+
+    module = distributed if target.endswith("_dask") else pipeline
+    real = getattr(module, target)
+    seen: list[int] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        bound = inspect.signature(real).bind(*args, **kwargs)
+        bound.apply_defaults()
+        seen.append(bound.arguments["chunk_size"])
+        raise RuntimeError("spied")
+
+    monkeypatch.setattr(module, target, spy)
+    monkeypatch.setattr(pipeline, "make_backends", lambda *a, **k: [])
+    fmt = {"model": EXAMPLE, "vectors": EXAMPLE_VECTORS, "out": tmp_path / "out"}
+    assert main([a.format(**fmt) for a in argv]) == 2  # the spy's RuntimeError, reported as an internal error
+    assert seen == [expected]
