@@ -27,11 +27,12 @@ import pytest
 __all__ = ["assert_parity", "PROFILES", "register_profiles"]
 
 #: hypothesis profile name -> settings keywords (deadline None and the slow-data health checks are common to
-#: all).
+#: all). Every profile spells out derandomize and print_blob: hypothesis loads its own settings when it sees CI=true,
+#: and a profile that left them out would inherit those and behave differently in CI than on a laptop.
 PROFILES: dict[str, dict[str, Any]] = {
-    "dev": {"max_examples": 50},
+    "dev": {"max_examples": 50, "derandomize": False, "print_blob": False},
     "ci": {"max_examples": 200, "derandomize": True, "print_blob": True},
-    "nightly": {"max_examples": 5000},
+    "nightly": {"max_examples": 5000, "derandomize": False, "print_blob": True},
 }
 _DEFAULT_BACKENDS = "reference,csim"
 _config: pytest.Config | None = None
