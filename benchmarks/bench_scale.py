@@ -198,8 +198,12 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--events", type=int, default=10_000_000, help="events for emulate (default 10M)")
     parser.add_argument("--validate-events", type=int, default=200_000, help="events for validate with csim")
-    parser.add_argument("--chunk-size", type=int, default=100_000, help="events per emulate task")
-    parser.add_argument("--validate-chunk-size", type=int, default=20_000, help="events per validate task")
+    from fwparity.distributed import DEFAULT_CHUNK, DEFAULT_VALIDATE_CHUNK
+
+    parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK, help="events per emulate task")
+    parser.add_argument(
+        "--validate-chunk-size", type=int, default=DEFAULT_VALIDATE_CHUNK, help="events per validate task"
+    )
     parser.add_argument("--single", action="store_true", help="also time the single-process emulate_file")
     args = parser.parse_args(argv)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):

@@ -10,7 +10,14 @@ Capacity model and cluster recipes: docs/scale.md.
 from __future__ import annotations
 
 from ._cluster import DASK_EXTRA, LOCAL, WORKER_ENV, connect, require_dask
-from ._run import DEFAULT_CHUNK, DEFAULT_VALIDATE_CHUNK, emulate_dask, run_validation_dask, validate_dask
+from ._run import (
+    DEFAULT_CHUNK,
+    DEFAULT_TRACE_CHUNK,
+    DEFAULT_VALIDATE_CHUNK,
+    emulate_dask,
+    run_validation_dask,
+    validate_dask,
+)
 
 __all__ = [
     # _cluster
@@ -21,6 +28,7 @@ __all__ = [
     "require_dask",
     # _run
     "DEFAULT_CHUNK",
+    "DEFAULT_TRACE_CHUNK",
     "DEFAULT_VALIDATE_CHUNK",
     "emulate_dask",
     "run_validation_dask",

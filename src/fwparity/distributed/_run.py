@@ -33,12 +33,23 @@ from ._cluster import connect, require_dask
 from ._parts import Assembler
 from ._tasks import Chunk, emulate_chunk, one_core, validate_chunk
 
-__all__ = ["DEFAULT_CHUNK", "DEFAULT_VALIDATE_CHUNK", "emulate_dask", "run_validation_dask", "validate_dask"]
+__all__ = [
+    "DEFAULT_CHUNK",
+    "DEFAULT_TRACE_CHUNK",
+    "DEFAULT_VALIDATE_CHUNK",
+    "emulate_dask",
+    "run_validation_dask",
+    "validate_dask",
+]
 
-#: Events per task. Larger than the single-process default (10,000): a task costs a few milliseconds of
-#: scheduling and one part file, which 100,000 events (~1.5 s of reference work per core) make negligible,
-#: while memory per worker stays ~100 MB (docs/scale.md).
-DEFAULT_CHUNK = 100_000
+#: Events per emulate task without trace. Much larger than the single-process default (10,000): each task costs
+#: scheduling, a part file and the client's copy of it, and on a 2-core machine the client shares the cores with
+#: the workers. Measured on 10M events, 2 workers over 1: 1.76x with 100,000-event tasks, 1.87x with 500,000;
+#: worker memory ~280 MB (~0.4 KB per event beyond the ~95 MB at rest; docs/scale.md).
+DEFAULT_CHUNK = 500_000
+
+#: Events per emulate task with ``trace``: every layer's output is kept (~5.4 KB per event for the bundled MLP).
+DEFAULT_TRACE_CHUNK = 50_000
 
 #: Events per validate task: every backend's per-layer trace of the chunk is held at once (~8 KB per event for
 #: the bundled MLP: ~160 MB), and csim runs ~7,000 events per CPU-second, so a task still lasts seconds.
@@ -109,7 +120,7 @@ def emulate_dask(
     output_path: str | os.PathLike[str],
     *,
     address: Any = None,
-    chunk_size: int = DEFAULT_CHUNK,
+    chunk_size: int | None = None,
     trace: bool = False,
     link_map: str | os.PathLike[str] | None = None,
     n_workers: int | None = None,
@@ -132,7 +143,8 @@ def emulate_dask(
         ``n_workers``); a scheduler address (``"tcp://host:8786"``) or scheduler file (``.json``); or a
         ``distributed.Client``.
     chunk_size
-        Events per task. Numbers with many divisors (powers of ten, multiples of 1024) let the parts keep
+        Events per task; None picks DEFAULT_CHUNK (500,000), or DEFAULT_TRACE_CHUNK (50,000) with ``trace``.
+        Numbers with many divisors (powers of ten, multiples of 1024) let the parts keep
         1 MiB HDF5 chunks.
 
     Returns
@@ -153,6 +165,8 @@ def emulate_dask(
     >>> n, _ = emulate_dask(example_model(), "jets.h5", "out.h5", n_workers=2)  # doctest: +SKIP
     """
     require_dask()
+    if chunk_size is None:
+        chunk_size = DEFAULT_TRACE_CHUNK if trace else DEFAULT_CHUNK
     check_positive(chunk_size, "--chunk-size")
     model = _load(model)
     out = Path(output_path)
