@@ -57,6 +57,31 @@ CASES = [
     ("fwp_pool", {"HAS_ACC": 0}),
     ("fwp_pool", {"MODE": 1}),
     ("fwp_pool", {"MODE": 1, "A_S": 0, "X_F": 4, "C": 3}),
+    ("fwp_argmax", {}),
+    ("fwp_argmax", {"N": 1}),
+    ("fwp_argmax", {"N": 7, "X_S": 0, "R_W": 4, "R_F": 4, "R_O": 1}),
+    ("fwp_softmax_legacy", {}),
+    ("fwp_softmax_legacy", {"N": 1}),
+    ("fwp_softmax_legacy", {"N": 3, "X_S": 0, "EXP_SIZE": 100, "INV_SIZE": 64, "T_Q": 2, "T_O": 1}),
+    ("fwp_lut_index", {}),
+    ("fwp_lut_index", {"X_W": 6, "X_F": -3, "DEN_NEG": 0, "OFFSET": 512, "SIZE": 1000}),
+    ("fwp_lut_index", {"X_W": 40, "X_F": 30, "X_S": 0}),
+    ("fwp_elu", {}),
+    ("fwp_elu", {"SELU": 1}),
+    ("fwp_elu", {"TABLE_SIZE": 100, "X_S": 0}),
+    ("fwp_elu", {"TABLE_SIZE": 8, "T_S": 0, "P_W": 8, "P_F": 7, "P_S": 1, "ALPHA": "8'hb3"}),
+    ("fwp_hard_act", {}),
+    ("fwp_hard_act", {"TANH": 1}),
+    ("fwp_hard_act", {"X_S": 0, "SL_S": 1, "SH_S": 1}),
+    (
+        "fwp_hard_act",
+        # negative fractional bits everywhere: d has AF < 0, so d_t(1) truncates to 0
+        {"TANH": 1, "X_W": 6, "X_F": -2, "SL_W": 4, "SL_F": -1, "SH_W": 3, "SH_F": -3}
+        | {"SLOPE": "4'h3", "SHIFT": "3'h1"},  # vector parameters take sized literals
+    ),
+    ("fwp_dot", {}),
+    ("fwp_dot", {"N": 1}),
+    ("fwp_dot", {"N": 3, "A_S": 0, "ACC_Q": 2, "ACC_O": 1}),
 ]
 
 
@@ -67,7 +92,7 @@ CASES = [
         for m, p in CASES
     ],
 )
-def test_module_is_lint_clean(module: str, params: dict[str, int]) -> None:
+def test_module_is_lint_clean(module: str, params: dict[str, int | str]) -> None:
     assert lint(list(library_files().values()), module, parameters=params) == ""
 
 

@@ -236,12 +236,18 @@ def _softmax(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) ->
     x = ins[0]
     o = layer.options
     impl = str(o.get("implementation", "stable"))
-    if impl not in ("stable", "latency"):
+    if impl not in ("stable", "latency", "legacy", "argmax"):
         raise UnsupportedLayer(
-            f"{_where(layer)}softmax implementation {impl!r} has no RTL module (stable, latency)"
+            f"{_where(layer)}softmax implementation {impl!r} has no RTL module (stable, latency, legacy, argmax)"
         )
     if len(x.shape) != 1 or int(o.get("axis", -1)) not in (-1, 1):
         raise UnsupportedLayer(f"{_where(layer)}the RTL softmax works on 1-D inputs, not shape {x.shape}")
+    if impl == "argmax":
+        _softmax_argmax(core, layer, x, out, u)
+        return
+    if impl == "legacy":
+        _softmax_legacy(core, layer, x, out, u)
+        return
     t = layer.types
     default = FixedType.parse("ap_fixed<18,8,AP_RND,AP_SAT>")
     exp_t = t.get("exp_table") or default
@@ -288,6 +294,98 @@ def _softmax(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) ->
     core.instance("fwp_softmax", u, params, {"x": x.wire, "y": out})
 
 
+def _softmax_argmax(core: _Core, layer: Layer, x: _Tensor, out: str, u: str) -> None:
+    """softmax_argmax: res_t(1) at the first maximum, 0 elsewhere (no tables, no accum_t)."""
+    params: dict[str, Any] = {"N": x.shape[0]}
+    params.update({k: v for k, v in type_params("X", x.type, modes=False).items() if k != "X_F"})
+    params.update(type_params("R", layer.types["result"], where=_where(layer)))
+    core.instance("fwp_argmax", u, params, {"x": x.wire, "y": out})
+
+
+def _negative_index_fits(x_t: FixedType, numerator: int, den_log2: int) -> bool:
+    """Whether ``int(x * numerator / -2**den_log2)`` stays inside a C int for every negative code of ``x_t``.
+
+    The RTL wraps like the C++ (fwp_lut_index), but elu reads ``table[min(index, N-1)]`` with no lower clamp: a
+    wrapped (negative) index is an out-of-bounds read in the C++, so the generator refuses such a type.
+    """
+    worst = (-x_t.min_raw * numerator) >> den_log2
+    worst = worst >> x_t.frac_bits if x_t.frac_bits >= 0 else worst << -x_t.frac_bits
+    return worst < 1 << 31
+
+
+def _table_size(layer: Layer, key: str, size: int) -> int:
+    if size < 1 or size >= 1 << 31:
+        raise UnsupportedLayer(f"{_where(layer)}{key}={size!r} must be in [1, 2**31) for a C int table index")
+    return size
+
+
+def _softmax_legacy(core: _Core, layer: Layer, x: _Tensor, out: str, u: str) -> None:
+    """softmax_legacy: N*(N-1) exp-table reads of exact differences, sums on table_t, one inverse-table read."""
+    from ..fixed import FixedType
+    from ..layers._tables import legacy_exp_table, legacy_inv_table
+
+    o = layer.options
+    size = int(o.get("table_size", 1024))
+    exp_size = _table_size(layer, "exp_table_size", int(o.get("exp_table_size", size)))
+    inv_size = _table_size(layer, "inv_table_size", int(o.get("inv_table_size", size)))
+    table_t = layer.types.get("table") or FixedType.parse("ap_fixed<18,8>")
+    params: dict[str, Any] = {"N": x.shape[0]}
+    params.update(type_params("X", x.type, modes=False))
+    params.update(type_params("T", table_t, where=_where(layer)))
+    params.update({"EXP_SIZE": exp_size, "INV_SIZE": inv_size})
+    params.update(type_params("R", layer.types["result"], where=_where(layer)))
+    params["EXP_TABLE"] = hex_vector(legacy_exp_table(exp_size, table_t), table_t.width)
+    params["INV_TABLE"] = hex_vector(legacy_inv_table(inv_size, table_t), table_t.width)
+    core.instance("fwp_softmax_legacy", u, params, {"x": x.wire, "y": out})
+
+
+@_emits("hard_sigmoid", "hard_tanh")
+def _hard(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> None:
+    x = ins[0]
+    t = layer.types
+    for key in ("slope", "shift"):
+        if key not in t or key not in layer.options:
+            raise UnsupportedLayer(f"{_where(layer)}needs types[{key!r}] and options[{key!r}] (a raw code)")
+    params: dict[str, Any] = {"N": _size(x.shape), "TANH": int(layer.kind == "hard_tanh")}
+    params.update(type_params("X", x.type, modes=False))
+    params.update(type_params("SL", t["slope"], modes=False))
+    params.update(type_params("SH", t["shift"], modes=False))
+    params["SLOPE"] = hex_vector([layer.options["slope"]], t["slope"].width)
+    params["SHIFT"] = hex_vector([layer.options["shift"]], t["shift"].width)
+    params.update(type_params("R", t["result"], where=_where(layer)))
+    core.instance("fwp_hard_act", u, params, {"x": x.wire, "y": out})
+
+
+@_emits("elu", "selu")
+def _elu(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> None:
+    from ..fixed import FixedType
+    from ..layers import activation_table
+
+    x = ins[0]
+    size = _table_size(layer, "table_size", int(layer.options.get("table_size", 1024)))
+    if not _negative_index_fits(x.type, size, 3):
+        raise UnsupportedLayer(
+            f"{_where(layer)}int(x * {size} / -8) overflows a C int for input type {x.type} (the C++ then reads "
+            "outside the table); use a narrower input type or a smaller table_size"
+        )
+    table_t = layer.types.get("table") or FixedType.parse("ap_fixed<18,8>")
+    params: dict[str, Any] = {"N": _size(x.shape), "SELU": int(layer.kind == "selu")}
+    params.update(type_params("X", x.type, modes=False))
+    params.update(type_params("T", table_t, modes=False))
+    if layer.kind == "elu" and "alpha" in layer.options:
+        p = layer.types.get("param")
+        if p is None:
+            raise UnsupportedLayer(f"{_where(layer)}options['alpha'] needs types['param'] (alpha's param_t)")
+        params.update(type_params("P", p, modes=False))
+        params["ALPHA"] = hex_vector([layer.options["alpha"]], p.width)
+    else:
+        params.update({"P_W": 2, "P_F": 0, "P_S": 0, "ALPHA": "2'h1"})  # the overload whose alpha is exactly 1
+    params.update(type_params("R", layer.types["result"], where=_where(layer)))
+    params["TABLE_SIZE"] = size
+    params["TABLE"] = hex_vector(activation_table(layer.kind, size, table_t), table_t.width)
+    core.instance("fwp_elu", u, params, {"x": x.wire, "y": out})
+
+
 @_emits("batchnorm")
 def _batchnorm(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> None:
     x = ins[0]
@@ -321,6 +419,27 @@ def _merge(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> N
     params.update(type_params("B", b.type, modes=False))
     params.update(type_params("R", layer.types["result"], where=_where(layer)))
     core.instance("fwp_merge", u, params, {"a": a.wire, "b": b.wire, "y": out})
+
+
+@_emits("dot")
+def _dot(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> None:
+    if len(ins) != 2:
+        raise UnsupportedLayer(f"{_where(layer)}takes two inputs, got {len(ins)}")
+    a, b = ins
+    if len(a.shape) != 1 or a.shape != b.shape:
+        raise UnsupportedLayer(
+            f"{_where(layer)}the RTL dot (hls4ml dot1d) needs two 1-D inputs of equal length, not {a.shape} "
+            f"and {b.shape}"
+        )
+    t = layer.types
+    if "accum" not in t:
+        raise UnsupportedLayer(f"{_where(layer)}needs types['accum'] (dot1d's accum_t)")
+    params: dict[str, Any] = {"N": a.shape[0]}
+    params.update(type_params("A", a.type, modes=False))
+    params.update(type_params("B", b.type, modes=False))
+    params.update(type_params("ACC", t["accum"], where=_where(layer)))
+    params.update(type_params("R", t["result"], where=_where(layer)))
+    core.instance("fwp_dot", u, params, {"a": a.wire, "b": b.wire, "y": out})
 
 
 @_emits("concatenate")
