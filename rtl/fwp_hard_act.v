@@ -5,10 +5,10 @@
 //   res = d;                           // hard_sigmoid
 //   res = 2 * d - 1;                   // hard_tanh (exact, then one assignment)
 //
-// d never overflows its type, so it is computed exactly here. The one quirk is 'd = 1': 1 is assigned to d's type,
-// which has AF = max(X_F + SL_F, SH_F) fractional bits and AI integer bits; when that type cannot hold 1 the value
-// WRAPS (to 0, or to the negative minimum) or truncates to 0 (AF < 0), exactly as in the C++. SLOPE and SHIFT are
-// raw codes on (SL_W, SL_F, SL_S) and (SH_W, SH_F, SH_S).
+// d never overflows its type, so it is computed exactly here. The one quirk is 'd = 1': 1 is assigned to d's type
+// (AF = max(X_F + SL_F, SH_F) fractional bits, AI integer bits, TRN/WRAP). With AF < 0 that truncates to 0, so every
+// d > 1 becomes 0, as in the C++. The wrapping cases (AI <= 1) are built too, for completeness, but a type that
+// cannot hold 1 never holds a d > 1 either. SLOPE and SHIFT are raw codes on (SL_W, SL_F, SL_S), (SH_W, SH_F, SH_S).
 module fwp_hard_act #(
     parameter integer N = 4,
     parameter integer TANH = 0,

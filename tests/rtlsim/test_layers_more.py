@@ -142,10 +142,21 @@ def _layers(g: Grid) -> list[Layer]:
             options={"table_size": size, "alpha": -77},  # -1.203125: a negative alpha flips the branch's sign
         ),
         Layer("selu", "selu", ["y"], n, {"table": g.table, "result": g.result}, options={"table_size": size}),
+        # fwp_lut_act (through fwp_lut_index): any table size, here also 100 and 60
+        Layer("softsign", "softsign", ["x"], n, {"table": g.table, "result": g.result}, options={"table_size": size}),
         Layer("dot", "dot", ["x", "y"], (1,), {"accum": g.accum, "result": g.result}),
         Layer("dot_small", "dot", ["y", "x"], (1,), {"accum": g.accum, "result": g.dot_small or g.small}),
     ] + (
         [
+            # fwp_lut_act through fwp_lut_index: with X_F < 0, int(x * 8 / 16) truncates before the left shift
+            Layer(
+                "sigmoid_tiny",
+                "sigmoid",
+                ["x"],
+                n,
+                {"table": g.table, "result": g.result},
+                options={"table_size": 8},
+            ),
             Layer(
                 "hsig_coarse",
                 "hard_sigmoid",
@@ -153,7 +164,7 @@ def _layers(g: Grid) -> list[Layer]:
                 n,
                 {"slope": "ap_fixed<4,4>", "shift": "ap_fixed<4,6>", "result": g.result},
                 options={"slope": 3, "shift": -2},  # d = 3x - 8: raw 1 (4.0) is > 1
-            )
+            ),
         ]
         if g.coarse_hard
         else []
@@ -275,3 +286,18 @@ def _one_layer(layer: Layer, *inputs: Tensor) -> Model:
 def test_refusals_name_layer_and_reason(model: Model, message: str, tmp_path: Path) -> None:
     with pytest.raises(UnsupportedLayer, match=message):
         generate(model, tmp_path)
+
+
+@pytest.mark.requires_iverilog
+@pytest.mark.parametrize("name", list(GRID), ids=list(GRID))
+def test_icarus_agrees(name: str, tmp_path: Path) -> None:
+    # The library is plain Verilog-2005: Icarus (through the cocotb bench) must compute the same codes.
+    from fwparity.rtlsim.cocotb_runner import run_cocotb
+
+    model = _model(name)
+    rng = np.random.default_rng(sum(map(ord, name)))
+    inputs = {t.name: _vectors(t.type, rng)[::50] for t in model.inputs}  # 200 vectors, every kind of row
+    expected = fwparity.emulate(model, inputs).raw
+    design = generate(model, tmp_path / "rtl")
+    result = run_cocotb(design, inputs, expected, work_dir=tmp_path / "icarus", simulator="icarus")
+    assert (result.vectors, result.mismatch_count) == (200, 0), result.mismatches[:3]

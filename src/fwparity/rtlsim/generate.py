@@ -208,9 +208,8 @@ def _lut(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> Non
     from ..layers import activation_table
 
     x = ins[0]
-    size = int(layer.options.get("table_size", 1024))
-    if not _is_pow2(size):
-        raise UnsupportedLayer(f"{_where(layer)}table_size={size!r} is not a power of two")
+    # Any size: fwp_lut_index clamps the index like the C++, so a table that is not a power of two is fine.
+    size = _table_size(layer, "table_size", int(layer.options.get("table_size", 1024)))
     table_t = layer.types.get("table") or FixedType.parse("ap_fixed<18,8>")
     table = activation_table(layer.kind, size, table_t)
     params: dict[str, Any] = {"N": _size(x.shape)}
@@ -220,7 +219,7 @@ def _lut(core: _Core, layer: Layer, ins: list[_Tensor], out: str, u: str) -> Non
     params.update(
         {
             "TABLE_SIZE": size,
-            "SIZE_LOG2": size.bit_length() - 1,
+            "SIZE_LOG2": max((size - 1).bit_length(), 1),  # the index width
             "DEN_LOG2": (2 * _LUT_HALF_RANGE[layer.kind]).bit_length() - 1,
             "TABLE": hex_vector(table, table_t.width),
         }
