@@ -37,6 +37,8 @@ CASES = [
     ("fwp_lut_act", {}),
     ("fwp_lut_act", {"X_F": -6, "X_W": 8}),
     ("fwp_lut_act", {"TABLE_SIZE": 8, "SIZE_LOG2": 3}),
+    ("fwp_lut_act", {"TABLE_SIZE": 100, "SIZE_LOG2": 7}),
+    ("fwp_lut_act", {"TABLE_SIZE": 1, "SIZE_LOG2": 1}),
     ("fwp_softmax", {}),
     ("fwp_softmax", {"STABLE": 0}),
     ("fwp_softmax", {"N": 2}),
