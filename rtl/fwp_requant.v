@@ -5,7 +5,9 @@
 // Combinational. Every width and fractional-bit count is legal, including F < 0 and F > W, as in ap_fixed.
 //
 // QUANT: 0 TRN (floor), 1 TRN_ZERO, 2 RND (ties to +inf), 3 RND_ZERO, 4 RND_MIN_INF, 5 RND_INF, 6 RND_CONV.
-// OVF:   0 WRAP (with SAT_BITS saturation bits when SAT_BITS > 0), 1 SAT, 2 SAT_ZERO, 3 SAT_SYM.
+// OVF:   0 WRAP (with SAT_BITS saturation bits when SAT_BITS > 0), 1 SAT, 2 SAT_ZERO, 3 SAT_SYM,
+//        4 WRAP_SM (sign-magnitude wrap, with or without SAT_BITS; signed destinations only: the headers exit for
+//        ap_ufixed, and fwparity.fixed.FixedType refuses it).
 // The rounding decisions use the sign of the source, not of the truncated value (ap_fixed_base.h quantization_adjust).
 module fwp_requant #(
     parameter integer IN_W = 16,
@@ -82,10 +84,22 @@ module fwp_requant #(
     localparam [OUT_W-1:0] SAT_POS = HI;
     localparam [OUT_W-1:0] SAT_NEG = (OUT_SIGNED != 0) ? LO : {OUT_W{1'b1}};
 
+    localparam [OUT_W-1:0] MSB = TOP_BIT[OUT_W-1:0];
+
     /* verilator lint_off UNUSEDSIGNAL */
     wire [OUT_W-1:0] low = q[OUT_W-1:0];
     wire q_neg = q[QW-1];
+    // Bit OUT_W of floor(t), the source bit just above the destination (the headers' lD, bit F2-F+W of the source):
+    // q before rounding. QW >= OUT_W + 2, so the bit is there (0 when the left shift moved every source bit past it).
+    wire fl_w;
     /* verilator lint_on UNUSEDSIGNAL */
+    generate
+        if (RS == 0) begin : g_flw_exact
+            assign fl_w = q[OUT_W];
+        end else begin : g_flw_round
+            assign fl_w = ext[RS + OUT_W];
+        end
+    endgenerate
     generate
         if (OVF == 0 && SAT_BITS == 0) begin : g_wrap
             assign dout = low;
@@ -103,6 +117,24 @@ module fwp_requant #(
             end else if (OVF == 3) begin : g_sat_sym
                 // AP_SAT_SYM rewrites an in-range minimum too.
                 assign dout = in_range ? ((low == LO) ? LO_SYM : low) : (q_neg ? LO_SYM : HI);
+            end else if (OVF == 4) begin : g_wrap_sm
+                // ap_fixed_base.h overflow_adjust, AP_WRAP_SM (signed): Ro is the wrapped MSB, sign the source's.
+                wire [OUT_W-1:0] folded;
+                if (SAT_BITS == 0) begin : g_n0
+                    // lD != Ro: invert every bit; then the MSB becomes lD.
+                    wire [OUT_W-1:0] inv = (fl_w != low[OUT_W-1]) ? ~low : low;
+                    assign folded = (inv & ~MSB) | (fl_w ? MSB : {OUT_W{1'b0}});
+                end else if (SAT_BITS == 1) begin : g_n1
+                    // sign != Ro: invert every bit; then the MSB becomes the sign.
+                    wire [OUT_W-1:0] inv = (neg != low[OUT_W-1]) ? ~low : low;
+                    assign folded = (inv & ~MSB) | (neg ? MSB : {OUT_W{1'b0}});
+                end else begin : g_nn
+                    // Bit W-N equal to the sign: invert every bit; then the N MSBs become saturation bits as for
+                    // AP_WRAP with N bits (MSB = sign, the other N-1 its inverse).
+                    wire [OUT_W-1:0] inv = (low[OUT_W-SAT_BITS] == neg) ? ~low : low;
+                    assign folded = (inv & ~SAT_MASK) | ((neg ? SAT_NEG : SAT_POS) & SAT_MASK);
+                end
+                assign dout = in_range ? low : folded;
             end else begin : g_wrap_n
                 assign dout = in_range ? low : ((low & ~SAT_MASK) | ((neg ? SAT_NEG : SAT_POS) & SAT_MASK));
             end

@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 __all__ = ["generate", "type_params", "hex_vector"]
 
 _QUANT = {"TRN": 0, "TRN_ZERO": 1, "RND": 2, "RND_ZERO": 3, "RND_MIN_INF": 4, "RND_INF": 5, "RND_CONV": 6}
-_OVF = {"WRAP": 0, "SAT": 1, "SAT_ZERO": 2, "SAT_SYM": 3}
+#: fwp_requant's OVF codes. WRAP_SM is signed only, like the headers (FixedType refuses an unsigned one).
+_OVF = {"WRAP": 0, "SAT": 1, "SAT_ZERO": 2, "SAT_SYM": 3, "WRAP_SM": 4}
 
 
 def type_params(prefix: str, t: FixedType, *, modes: bool = True, where: str = "") -> dict[str, int]:
@@ -45,10 +46,12 @@ def type_params(prefix: str, t: FixedType, *, modes: bool = True, where: str = "
     ``_Q``,
     ``_O``, ``_N``.
 
+    Every quantization and overflow mode of ap_fixed maps to a code (``_QUANT``, ``_OVF``), AP_WRAP_SM included.
+
     Raises
     ------
     UnsupportedLayer
-        The type uses AP_WRAP_SM, which the library does not implement.
+        An overflow mode without an fwp_requant code (none today; kept so a new mode fails loudly).
     """
     p = {f"{prefix}_W": t.width, f"{prefix}_F": t.frac_bits, f"{prefix}_S": int(t.signed)}
     if modes:
